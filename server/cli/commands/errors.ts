@@ -1,0 +1,50 @@
+import { parseArgs, UsageError } from '../args';
+import { openStore, formatTable, type CliIO } from '../context';
+
+export const help = `Usage: lrscope errors [--db FILE] [--json]
+
+Problems found while ingesting: the file, the byte offset or line, and the reason. The rest of each
+run was still ingested.
+
+  --json      print {"errors":[{id,runId,run,file,offset,line,reason,createdAt}]}
+  --db FILE   database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)`;
+
+export function run(argv: string[], io: CliIO): number {
+  const { flags, positionals } = parseArgs(argv, {
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (flags.help) {
+    io.out(help + '\n');
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`errors takes no arguments (got '${positionals[0]}')`);
+  const { handle } = openStore(flags.db as string | undefined);
+  try {
+    const rows = handle.sqlite
+      .prepare(
+        `SELECT e.id, e.run_id AS runId, r.name AS run, e.path AS file, e."offset" AS "offset", e.line, e.reason,
+                e.created_at AS createdAt
+         FROM ingest_errors e LEFT JOIN runs r ON r.id = e.run_id ORDER BY e.path, e."offset", e.line, e.id`,
+      )
+      .all() as { id: number; runId: number | null; run: string | null; file: string; offset: number | null; line: number | null; reason: string; createdAt: number }[];
+    if (flags.json) {
+      io.out(JSON.stringify({ errors: rows }, null, 2) + '\n');
+      return 0;
+    }
+    if (!rows.length) {
+      io.out('No ingest errors.\n');
+      return 0;
+    }
+    io.out(
+      formatTable(
+        ['file', 'where', 'reason'],
+        rows.map((r) => [r.file, r.line !== null ? `line ${r.line}` : r.offset !== null ? `byte ${r.offset}` : null, r.reason]),
+      ),
+    );
+    return 0;
+  } finally {
+    handle.close();
+  }
+}

@@ -1,0 +1,49 @@
+// `lrscope <command>`: dispatch, help, and the exit-code contract (2 = unusable arguments).
+import { UsageError } from './args';
+import { stdio, type CliIO } from './context';
+import * as ingest from './commands/ingest';
+import * as runs from './commands/runs';
+import * as exportCmd from './commands/export';
+import * as errors from './commands/errors';
+
+interface Command {
+  help: string;
+  run(argv: string[], io: CliIO): number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors };
+
+const USAGE = `lrscope — watch LaMa / PyTorch Lightning training runs and tune their learning-rate schedule
+
+Usage: lrscope <command> [options]
+
+Commands:
+  ingest <path>...   read runs under the paths into the database, once
+  runs               list runs
+  export <run>       print a run's stored points (csv or json)
+  errors             list problems found while ingesting
+
+'lrscope <command> --help' tells more. Database: --db FILE, $LRSCOPE_DB, or .lrscope/lrscope.db.
+`;
+
+export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`lrscope: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`lrscope ${name}: ${err.message}\n(see 'lrscope ${name} --help')\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

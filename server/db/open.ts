@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema';
+import { packageRoot } from '../paths';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+export interface DbHandle {
+  sqlite: Database.Database;
+  db: Db;
+  file: string;
+  close(): void;
+}
+
+/** Opens (creating when missing) the database, applies pending migrations, and sets pragmas. */
+export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandle {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file, { readonly: opts.readonly ?? false });
+  // WAL: the watcher writes while the dashboard reads; NORMAL is durable across process crashes in WAL mode.
+  if (!opts.readonly) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+  const db = drizzle({ client: sqlite, schema });
+  if (!opts.readonly) migrate(db, { migrationsFolder: path.join(packageRoot(), 'drizzle') });
+  return { sqlite, db, file, close: () => sqlite.close() };
+}

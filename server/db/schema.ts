@@ -1,0 +1,190 @@
+// The one source of table types. Migrations in drizzle/ are generated from this file by drizzle-kit.
+import { sqliteTable, integer, text, real, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+
+export const RUN_KINDS = ['lama', 'lightning', 'tensorboard'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+export const RUN_STATUSES = ['unknown', 'running', 'stalled', 'finished', 'failed', 'interrupted', 'missing'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** stable identity: `lama:<run folder name>` for timestamped LaMa runs, else `path:<absolute folder>` */
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    path: text('path').notNull(),
+    kind: text('kind', { enum: RUN_KINDS }).notNull(),
+    configName: text('config_name'),
+    runTitle: text('run_title'),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('unknown'),
+    statusMessage: text('status_message'),
+    host: text('host'),
+    /** ms since epoch */
+    startedAt: integer('started_at'),
+    /** ms since epoch of the newest data seen (log record, event wall time, GPU sample) */
+    updatedAt: integer('updated_at'),
+    createdAt: integer('created_at').notNull(),
+    genOptimizer: text('gen_optimizer'),
+    genLr: real('gen_lr'),
+    discOptimizer: text('disc_optimizer'),
+    discLr: real('disc_lr'),
+    batchSize: integer('batch_size'),
+    maxEpochs: integer('max_epochs'),
+    limitTrainBatches: real('limit_train_batches'),
+    valCheckInterval: real('val_check_interval'),
+    logEveryNSteps: integer('log_every_n_steps'),
+    gradientClipVal: real('gradient_clip_val'),
+    /** JSON: any scheduler configuration found in the config, or null (stock LaMa has none) */
+    scheduler: text('scheduler'),
+    /** JSON: the full config (config.yaml / .hydra/config.yaml, unresolved `${…}` kept as text) */
+    config: text('config'),
+    /** JSON: resolved hparams.yaml written beside the event files */
+    hparams: text('hparams'),
+    /** JSON array of Hydra command-line overrides */
+    overrides: text('overrides'),
+  },
+  (t) => [uniqueIndex('runs_key').on(t.key)],
+);
+
+/** One metric tag of one run ("series"); keeps running aggregates so listing runs never scans points. */
+export const series = sqliteTable(
+  'series',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+    plugin: text('plugin'),
+    nPoints: integer('n_points').notNull().default(0),
+    firstStep: integer('first_step'),
+    lastStep: integer('last_step'),
+    lastWallTime: real('last_wall_time'),
+    lastValue: real('last_value'),
+    /** current restart segment: a step lower than the last one stored starts segment + 1 */
+    segment: integer('segment').notNull().default(0),
+    /** how many points share lastStep in the current segment (LaMa logs some tags twice per step) */
+    dupAtLast: integer('dup_at_last').notNull().default(0),
+  },
+  (t) => [uniqueIndex('series_run_tag').on(t.runId, t.tag)],
+);
+
+/**
+ * Scalar points: the big table (tens of millions of rows). WITHOUT ROWID (added to the generated
+ * migration by hand), clustered by (series, segment, step, dup): "one tag of one run ordered by step"
+ * is one contiguous range read with no second index. value NULL means NaN (SQLite turns NaN into NULL);
+ * ±Infinity are stored as they are.
+ */
+export const points = sqliteTable(
+  'points',
+  {
+    seriesId: integer('series_id').notNull(),
+    seg: integer('seg').notNull(),
+    step: integer('step').notNull(),
+    dup: integer('dup').notNull(),
+    fileId: integer('file_id').notNull(),
+    wallTime: real('wall_time'),
+    value: real('value'),
+  },
+  (t) => [primaryKey({ columns: [t.seriesId, t.seg, t.step, t.dup] })],
+);
+
+export const validationTables = sqliteTable(
+  'validation_tables',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    fileId: integer('file_id'),
+    kind: text('kind', { enum: ['val', 'test', 'extra_val'] }).notNull(),
+    /** extra_val dataset name, '' otherwise */
+    name: text('name').notNull().default(''),
+    epoch: integer('epoch').notNull(),
+    iterations: integer('iterations').notNull(),
+    /** the sanity-check table printed before training (`total 0 iterations`) */
+    sanity: integer('sanity', { mode: 'boolean' }).notNull(),
+    time: integer('time'),
+    line: integer('line'),
+    /** JSON [{score, stat}] */
+    columns: text('columns').notNull(),
+    /** JSON [{label, values: (number|null)[]}] — null is the literal NaN of the log */
+    rows: text('rows').notNull(),
+  },
+  (t) => [uniqueIndex('validation_tables_key').on(t.runId, t.kind, t.name, t.epoch, t.iterations)],
+);
+
+export const gpuSamples = sqliteTable(
+  'gpu_samples',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    fileId: integer('file_id').notNull(),
+    source: text('source', { enum: ['nvidia-smi', 'tensorboard'] }).notNull(),
+    gpu: integer('gpu').notNull(),
+    time: integer('time'),
+    util: real('util'),
+    memUtil: real('mem_util'),
+    memUsedMb: real('mem_used_mb'),
+    memTotalMb: real('mem_total_mb'),
+    powerW: real('power_w'),
+    tempC: real('temp_c'),
+  },
+  (t) => [index('gpu_samples_run').on(t.runId, t.gpu, t.time)],
+);
+
+export const FILE_KINDS = [
+  'tfevents',
+  'train_log',
+  'hydra_config',
+  'hydra_hydra',
+  'hydra_overrides',
+  'config',
+  'hparams',
+  'gpu_log',
+  'metrics_csv',
+] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
+export const sourceFiles = sqliteTable(
+  'source_files',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    kind: text('kind', { enum: FILE_KINDS }).notNull(),
+    /** bytes ingested so far: the next read starts here */
+    offset: integer('offset').notNull().default(0),
+    /** identity of the file the offset belongs to */
+    size: integer('size').notNull().default(0),
+    inode: integer('inode'),
+    mtimeMs: real('mtime_ms'),
+    /** hex of the first bytes, to notice a file replaced by another of the same size and inode */
+    head: text('head'),
+    /** JSON reader state carried between chunks (plugin names per tag, CSV header, line count…) */
+    state: text('state'),
+    /** series-name prefix for event files in add_scalars sub-folders */
+    tagPrefix: text('tag_prefix').notNull().default(''),
+    ingestedAt: integer('ingested_at'),
+  },
+  (t) => [uniqueIndex('source_files_path').on(t.path), index('source_files_run').on(t.runId)],
+);
+
+export const ingestErrors = sqliteTable(
+  'ingest_errors',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').references(() => runs.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    offset: integer('offset'),
+    line: integer('line'),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('ingest_errors_path').on(t.path)],
+);
+
+export type Run = typeof runs.$inferSelect;
+export type NewRun = typeof runs.$inferInsert;
+export type Series = typeof series.$inferSelect;
+export type SourceFile = typeof sourceFiles.$inferSelect;
+export type IngestError = typeof ingestErrors.$inferSelect;
+export type ValidationTableRow = typeof validationTables.$inferSelect;
+export type GpuSampleRow = typeof gpuSamples.$inferSelect;

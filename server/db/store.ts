@@ -1,0 +1,350 @@
+// The one place that writes to SQLite. Rows and the file offset that produced them commit in one
+// transaction, so a killed process leaves the database at a file boundary it can resume from.
+import type Database from 'better-sqlite3';
+import type { DbHandle } from './open';
+import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
+import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
+
+interface SeriesState {
+  id: number;
+  seg: number;
+  lastStep: number | null;
+  dup: number;
+  n: number;
+  firstStep: number | null;
+  lastWall: number | null;
+  lastValue: number | null;
+  dirty: boolean;
+}
+
+export interface TableInput {
+  kind: 'val' | 'test' | 'extra_val';
+  name: string | null;
+  epoch: number;
+  iterations: number;
+  sanity: boolean;
+  time: number | null;
+  line: number;
+  columns: unknown;
+  rows: unknown;
+}
+
+export interface FileIdentity {
+  size: number;
+  inode: number | null;
+  mtimeMs: number | null;
+  head: string;
+}
+
+export interface ChunkCommit {
+  file: SourceFile;
+  offset: number;
+  identity: FileIdentity;
+  state: unknown;
+  scalars?: ScalarRecord[];
+  /** plugin name per tag (event files), to remember on the series */
+  plugins?: Record<string, string>;
+  gpu?: { source: 'nvidia-smi' | 'tensorboard'; samples: GpuSample[] };
+  tables?: TableInput[];
+  status?: { status: RunStatus; message: string | null };
+  /** ms since epoch: earliest / newest data time seen in this chunk */
+  firstTime?: number | null;
+  lastTime?: number | null;
+  host?: string | null;
+  issues?: ReadIssue[];
+}
+
+export interface RunUpsert {
+  key: string;
+  name: string;
+  path: string;
+  kind: RunKind;
+  startedAt?: number | null;
+}
+
+const KIND_RANK: Record<RunKind, number> = { tensorboard: 0, lightning: 1, lama: 2 };
+const BATCH = 50;
+
+export class Store {
+  readonly sqlite: Database.Database;
+  private series = new Map<string, SeriesState>();
+  private stmts: ReturnType<Store['prepare']>;
+
+  constructor(readonly handle: DbHandle) {
+    this.sqlite = handle.sqlite;
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    const s = this.sqlite;
+    const one = '(?,?,?,?,?,?,?)';
+    return {
+      insertPoint: s.prepare(`INSERT INTO points (series_id, seg, step, dup, file_id, wall_time, value) VALUES ${one}`),
+      insertPoints: s.prepare(
+        `INSERT INTO points (series_id, seg, step, dup, file_id, wall_time, value) VALUES ${Array(BATCH).fill(one).join(',')}`,
+      ),
+      getSeries: s.prepare(
+        'SELECT id, segment, last_step, dup_at_last, n_points, first_step, last_wall_time, last_value FROM series WHERE run_id = ? AND tag = ?',
+      ),
+      insertSeries: s.prepare('INSERT INTO series (run_id, tag, plugin) VALUES (?, ?, ?)'),
+      updateSeries: s.prepare(
+        'UPDATE series SET segment = ?, last_step = ?, dup_at_last = ?, n_points = ?, first_step = ?, last_wall_time = ?, last_value = ? WHERE id = ?',
+      ),
+      setPlugin: s.prepare('UPDATE series SET plugin = ? WHERE run_id = ? AND tag = ? AND plugin IS NOT ?'),
+      insertGpu: s.prepare(
+        'INSERT INTO gpu_samples (run_id, file_id, source, gpu, time, util, mem_util, mem_used_mb, mem_total_mb, power_w, temp_c) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+      ),
+      upsertTable: s.prepare(
+        `INSERT INTO validation_tables (run_id, file_id, kind, name, epoch, iterations, sanity, time, line, columns, rows)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (run_id, kind, name, epoch, iterations) DO UPDATE SET
+           file_id = excluded.file_id, sanity = excluded.sanity, time = excluded.time, line = excluded.line,
+           columns = excluded.columns, rows = excluded.rows`,
+      ),
+      updateFile: s.prepare(
+        'UPDATE source_files SET offset = ?, size = ?, inode = ?, mtime_ms = ?, head = ?, state = ?, ingested_at = ? WHERE id = ?',
+      ),
+      touchRunTimes: s.prepare(
+        `UPDATE runs SET started_at = CASE WHEN started_at IS NULL OR ? < started_at THEN ? ELSE started_at END,
+                         updated_at = CASE WHEN updated_at IS NULL OR ? > updated_at THEN ? ELSE updated_at END WHERE id = ?`,
+      ),
+      setHost: s.prepare('UPDATE runs SET host = ? WHERE id = ? AND host IS NULL'),
+      setStatus: s.prepare('UPDATE runs SET status = ?, status_message = ? WHERE id = ?'),
+      findIssue: s.prepare(
+        'SELECT 1 FROM ingest_errors WHERE path = ? AND "offset" IS ? AND line IS ? AND reason = ? LIMIT 1',
+      ),
+      insertIssue: s.prepare(
+        'INSERT INTO ingest_errors (run_id, path, "offset", line, reason, created_at) VALUES (?,?,?,?,?,?)',
+      ),
+    };
+  }
+
+  /** Creates the run or refreshes its location; a LaMa run folder outranks a bare TensorBoard folder. */
+  upsertRun(r: RunUpsert): number {
+    const existing = this.sqlite.prepare('SELECT id, kind FROM runs WHERE key = ?').get(r.key) as
+      | { id: number; kind: RunKind }
+      | undefined;
+    if (!existing) {
+      const res = this.sqlite
+        .prepare('INSERT INTO runs (key, name, path, kind, started_at, created_at) VALUES (?,?,?,?,?,?)')
+        .run(r.key, r.name, r.path, r.kind, r.startedAt ?? null, Date.now());
+      return Number(res.lastInsertRowid);
+    }
+    if (KIND_RANK[r.kind] >= KIND_RANK[existing.kind]) {
+      this.sqlite
+        .prepare('UPDATE runs SET name = ?, path = ?, kind = ?, started_at = COALESCE(?, started_at) WHERE id = ?')
+        .run(r.name, r.path, r.kind, r.startedAt ?? null, existing.id);
+    }
+    return existing.id;
+  }
+
+  updateRun(runId: number, patch: Record<string, string | number | null>): void {
+    const cols = Object.keys(patch);
+    if (!cols.length) return;
+    const sql = `UPDATE runs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+    this.sqlite.prepare(sql).run(...cols.map((c) => patch[c]), runId);
+  }
+
+  /** The file's row, created on first sight; a file seen under another run moves to this one. */
+  ensureFile(runId: number, path: string, kind: FileKind, tagPrefix: string): SourceFile {
+    const row = this.getFile(path);
+    if (row && row.runId === runId && row.kind === kind && row.tagPrefix === tagPrefix) return row;
+    if (row) {
+      // Claimed by a better-identified run (a bare TensorBoard folder later found to be a LaMa run's)
+      // or its role changed: drop what it contributed and read it again under its new owner.
+      this.resetFile(row);
+      this.sqlite.prepare('UPDATE source_files SET run_id = ?, kind = ?, tag_prefix = ? WHERE id = ?').run(runId, kind, tagPrefix, row.id);
+      this.series.clear();
+      return this.getFile(path)!;
+    }
+    this.sqlite
+      .prepare('INSERT INTO source_files (run_id, path, kind, tag_prefix) VALUES (?,?,?,?)')
+      .run(runId, path, kind, tagPrefix);
+    return this.getFile(path)!;
+  }
+
+  getFile(path: string): SourceFile | undefined {
+    const r = this.sqlite
+      .prepare(
+        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, state,
+                tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE path = ?`,
+      )
+      .get(path) as SourceFile | undefined;
+    return r;
+  }
+
+  filesOfRun(runId: number): SourceFile[] {
+    return this.sqlite
+      .prepare(
+        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, state,
+                tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE run_id = ? ORDER BY path`,
+      )
+      .all(runId) as SourceFile[];
+  }
+
+  /** Forgets everything a file contributed (it shrank or was replaced) so it can be read again from 0. */
+  resetFile(file: SourceFile): void {
+    this.sqlite.transaction(() => {
+      const seriesIds = this.sqlite.prepare('SELECT id FROM series WHERE run_id = ?').all(file.runId) as { id: number }[];
+      const del = this.sqlite.prepare('DELETE FROM points WHERE series_id = ? AND file_id = ?');
+      let removed = 0;
+      for (const { id } of seriesIds) removed += del.run(id, file.id).changes;
+      if (removed > 0) this.recomputeSeries(file.runId);
+      this.sqlite.prepare('DELETE FROM gpu_samples WHERE file_id = ?').run(file.id);
+      this.sqlite.prepare('DELETE FROM validation_tables WHERE file_id = ?').run(file.id);
+      this.sqlite.prepare('DELETE FROM ingest_errors WHERE path = ?').run(file.path);
+      this.sqlite
+        .prepare('UPDATE source_files SET "offset" = 0, size = 0, inode = NULL, head = NULL, state = NULL WHERE id = ?')
+        .run(file.id);
+    })();
+    this.series.clear();
+  }
+
+  /** Rebuilds series aggregates from the points that remain (after a file was dropped). */
+  private recomputeSeries(runId: number): void {
+    const s = this.sqlite;
+    const ids = s.prepare('SELECT id FROM series WHERE run_id = ?').all(runId) as { id: number }[];
+    for (const { id } of ids) {
+      const agg = s.prepare('SELECT COUNT(*) AS n, MIN(step) AS first FROM points WHERE series_id = ?').get(id) as {
+        n: number;
+        first: number | null;
+      };
+      if (agg.n === 0) {
+        s.prepare('DELETE FROM series WHERE id = ?').run(id);
+        continue;
+      }
+      const last = s
+        .prepare('SELECT seg, step, dup, wall_time, value FROM points WHERE series_id = ? ORDER BY seg DESC, step DESC, dup DESC LIMIT 1')
+        .get(id) as { seg: number; step: number; dup: number; wall_time: number | null; value: number | null };
+      this.stmts.updateSeries.run(last.seg, last.step, last.dup, agg.n, agg.first, last.wall_time, last.value ?? NaN, id);
+    }
+  }
+
+  private seriesFor(runId: number, tag: string): SeriesState {
+    const k = `${runId}\u0000${tag}`;
+    let st = this.series.get(k);
+    if (st) return st;
+    let row = this.stmts.getSeries.get(runId, tag) as
+      | {
+          id: number;
+          segment: number;
+          last_step: number | null;
+          dup_at_last: number;
+          n_points: number;
+          first_step: number | null;
+          last_wall_time: number | null;
+          last_value: number | null;
+        }
+      | undefined;
+    if (!row) {
+      const id = Number(this.stmts.insertSeries.run(runId, tag, null).lastInsertRowid);
+      row = { id, segment: 0, last_step: null, dup_at_last: 0, n_points: 0, first_step: null, last_wall_time: null, last_value: null };
+    }
+    st = {
+      id: row.id,
+      seg: row.segment,
+      lastStep: row.last_step,
+      dup: row.dup_at_last,
+      n: row.n_points,
+      firstStep: row.first_step,
+      lastWall: row.last_wall_time,
+      lastValue: row.last_value,
+      dirty: false,
+    };
+    this.series.set(k, st);
+    return st;
+  }
+
+  /** Writes one chunk's records and the file's new offset + reader state atomically. */
+  commitChunk(c: ChunkCommit): { points: number } {
+    const runId = c.file.runId;
+    let points = 0;
+    const tx = this.sqlite.transaction(() => {
+      if (c.scalars?.length) points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, c.scalars);
+      if (c.plugins) {
+        for (const [tag, plugin] of Object.entries(c.plugins)) this.stmts.setPlugin.run(plugin, runId, c.file.tagPrefix + tag, plugin);
+      }
+      if (c.gpu) {
+        for (const g of c.gpu.samples) {
+          this.stmts.insertGpu.run(runId, c.file.id, c.gpu.source, g.gpu, g.time, g.util, g.memUtil, g.memUsedMb, g.memTotalMb, g.powerW, g.tempC);
+        }
+      }
+      for (const t of c.tables ?? []) {
+        this.stmts.upsertTable.run(
+          runId, c.file.id, t.kind, t.name ?? '', t.epoch, t.iterations, t.sanity ? 1 : 0, t.time, t.line,
+          JSON.stringify(t.columns), JSON.stringify(t.rows),
+        );
+      }
+      if (c.status) this.stmts.setStatus.run(c.status.status, c.status.message, runId);
+      if (c.firstTime != null || c.lastTime != null) {
+        const first = c.firstTime ?? c.lastTime!;
+        const last = c.lastTime ?? c.firstTime!;
+        this.stmts.touchRunTimes.run(first, first, last, last, runId);
+      }
+      if (c.host) this.stmts.setHost.run(c.host, runId);
+      this.recordIssues(runId, c.file.path, c.issues ?? []);
+      const id = c.identity;
+      this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
+    });
+    try {
+      tx();
+    } catch (err) {
+      this.series.clear(); // in-memory aggregates may be ahead of the rolled-back rows
+      throw err;
+    }
+    return { points };
+  }
+
+  private insertScalars(runId: number, fileId: number, prefix: string, scalars: ScalarRecord[]): number {
+    const touched = new Set<SeriesState>();
+    const buf: (number | null)[] = [];
+    let lastTag = '';
+    let st: SeriesState | null = null;
+    for (const p of scalars) {
+      if (st === null || p.tag !== lastTag) {
+        st = this.seriesFor(runId, prefix + p.tag);
+        lastTag = p.tag;
+        touched.add(st);
+      }
+      let dup = 0;
+      if (st.lastStep !== null) {
+        if (p.step < st.lastStep) st.seg += 1; // resumed from an earlier checkpoint: a new segment
+        else if (p.step === st.lastStep) dup = st.dup + 1;
+      }
+      st.lastStep = p.step;
+      st.dup = dup;
+      st.n += 1;
+      if (st.firstStep === null || p.step < st.firstStep) st.firstStep = p.step;
+      st.lastWall = p.wallTime;
+      st.lastValue = p.value;
+      // NaN becomes NULL (SQLite has no NaN); ±Infinity are stored as they are.
+      buf.push(st.id, st.seg, p.step, dup, fileId, p.wallTime, Number.isNaN(p.value) ? null : p.value);
+      if (buf.length === BATCH * 7) {
+        this.stmts.insertPoints.run(buf);
+        buf.length = 0;
+      }
+    }
+    for (let i = 0; i < buf.length; i += 7) this.stmts.insertPoint.run(buf.slice(i, i + 7));
+    for (const s of touched) {
+      this.stmts.updateSeries.run(s.seg, s.lastStep, s.dup, s.n, s.firstStep, s.lastWall, s.lastValue, s.id);
+    }
+    return scalars.length;
+  }
+
+  /** Records problems once each (re-reading the same bad bytes does not repeat them). */
+  recordIssues(runId: number | null, path: string, issues: ReadIssue[]): number {
+    let added = 0;
+    for (const i of issues) {
+      const off = i.offset ?? null;
+      const line = i.line ?? null;
+      if (this.stmts.findIssue.get(path, off, line, i.reason)) continue;
+      this.stmts.insertIssue.run(runId, path, off, line, i.reason, Date.now());
+      added++;
+    }
+    return added;
+  }
+
+  clearIssues(path: string, reasonPrefix: string): void {
+    this.sqlite.prepare('DELETE FROM ingest_errors WHERE path = ? AND reason LIKE ?').run(path, `${reasonPrefix}%`);
+  }
+}

@@ -1,0 +1,268 @@
+// Which files make which run. Walks the given paths (I/O at the edge) and returns run plans; the
+// readers and the store never look at the file system layout.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileKind, RunKind } from '../db/schema';
+import { parseConfigYaml, tbDirOf, type ConfigValue } from './hydraConfig';
+import { isEventFileName, parseLamaRunName } from './runName';
+import { sniffGpuLog } from './gpuLog';
+
+export interface PlannedFile {
+  path: string;
+  kind: FileKind;
+  /** series-name prefix for event files in add_scalars sub-folders ('' otherwise) */
+  tagPrefix: string;
+}
+
+export interface RunPlan {
+  key: string;
+  name: string;
+  path: string;
+  kind: RunKind;
+  files: PlannedFile[];
+}
+
+export interface Discovery {
+  runs: RunPlan[];
+  /** paths that could not be read (permissions, vanished) */
+  issues: { path: string; reason: string }[];
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.lrscope', '.next', '__pycache__', 'models', 'samples', '.ipynb_checkpoints']);
+const CONFIG_FILES: Record<string, FileKind> = {
+  'config.yaml': 'config',
+};
+const HYDRA_FILES: Record<string, FileKind> = {
+  'config.yaml': 'hydra_config',
+  'hydra.yaml': 'hydra_hydra',
+  'overrides.yaml': 'hydra_overrides',
+};
+const VERSION_DIR = /^version_\d+$/;
+const SNIFF_BYTES = 4096;
+/** Text files worth sniffing for GPU logs by content; binaries and known files are not. */
+const NOT_GPU = /\.(ckpt|pt|pth|jpg|jpeg|png|gif|yaml|yml|json|pkl|npy|npz|zip|gz|tar)$/i;
+
+interface Walked {
+  dirs: Map<string, { files: string[]; subdirs: string[] }>;
+  byBase: Map<string, string[]>;
+}
+
+function walk(roots: string[], issues: Discovery['issues']): Walked {
+  const dirs: Walked['dirs'] = new Map();
+  const byBase: Walked['byBase'] = new Map();
+  const seenReal = new Set<string>();
+  const stack = [...roots];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let real: string;
+    let entries: fs.Dirent[];
+    try {
+      real = fs.realpathSync(dir);
+      if (seenReal.has(real)) continue;
+      seenReal.add(real);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      issues.push({ path: dir, reason: `cannot read folder: ${(err as Error).message}` });
+      continue;
+    }
+    const files: string[] = [];
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = fs.statSync(full);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch {
+          continue; // dangling link
+        }
+      }
+      if (isDir) {
+        subdirs.push(e.name);
+        if (!SKIP_DIRS.has(e.name)) stack.push(full);
+      } else if (isFile) files.push(e.name);
+    }
+    files.sort();
+    dirs.set(dir, { files, subdirs });
+    const base = path.basename(dir);
+    const list = byBase.get(base);
+    if (list) list.push(dir);
+    else byBase.set(base, [dir]);
+  }
+  return { dirs, byBase };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function readHead(file: string): string | null {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(SNIFF_BYTES);
+      const n = fs.readSync(fd, buf, 0, SNIFF_BYTES, 0);
+      return buf.subarray(0, n).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+function readConfig(file: string): ConfigValue {
+  try {
+    return parseConfigYaml(fs.readFileSync(file, 'utf8')).value;
+  } catch {
+    return null;
+  }
+}
+
+/** GPU logs among a folder's own files, recognised by content. */
+function gpuLogsIn(dir: string, files: string[], known: Set<string>): PlannedFile[] {
+  const out: PlannedFile[] = [];
+  for (const f of files) {
+    if (known.has(f) || NOT_GPU.test(f) || isEventFileName(f) || f === 'metrics.csv') continue;
+    const full = path.join(dir, f);
+    const head = readHead(full);
+    if (head !== null && sniffGpuLog(head)) out.push({ path: full, kind: 'gpu_log', tagPrefix: '' });
+  }
+  return out;
+}
+
+function isLamaRunDir(dir: string, entry: { files: string[]; subdirs: string[] }): boolean {
+  if (entry.subdirs.includes('.hydra')) return true;
+  return parseLamaRunName(path.basename(dir)) !== null && (entry.files.includes('train.log') || entry.files.includes('config.yaml'));
+}
+
+/** Event-file folders under a TensorBoard run root; version_N below the root is not part of tag names. */
+function eventFilesUnder(root: string, w: Walked): PlannedFile[] {
+  const out: PlannedFile[] = [];
+  for (const [dir, entry] of w.dirs) {
+    if (!isInside(dir, root)) continue;
+    const rel = path.relative(root, dir).split(path.sep).filter(Boolean);
+    if (rel.length && VERSION_DIR.test(rel[0])) rel.shift();
+    const prefix = rel.length ? rel.join('/') + '/' : '';
+    for (const f of entry.files) {
+      if (isEventFileName(f)) out.push({ path: path.join(dir, f), kind: 'tfevents', tagPrefix: prefix });
+      else if (f === 'hparams.yaml') out.push({ path: path.join(dir, f), kind: 'hparams', tagPrefix: '' });
+      else if (f === 'metrics.csv') out.push({ path: path.join(dir, f), kind: 'metrics_csv', tagPrefix: '' });
+    }
+  }
+  // Event files are read in name order (a resumed job adds a later file); sub-folders after their parent.
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function keyFor(name: string, dir: string): string {
+  return parseLamaRunName(name) ? `lama:${name}` : `path:${dir}`;
+}
+
+/**
+ * Finds every run under the given paths: LaMa run folders (by name or by `.hydra/`) with their
+ * TensorBoard folder (from `location.tb_dir`, else `tb_logs/<name>` beside the experiments folder or
+ * anywhere under the given paths), Lightning `lightning_logs/version_N` folders, and event-file folders
+ * that belong to no run folder.
+ */
+export function discoverRuns(inputPaths: string[]): Discovery {
+  const issues: Discovery['issues'] = [];
+  const roots: string[] = [];
+  for (const p of inputPaths) {
+    const abs = path.resolve(p);
+    try {
+      const st = fs.statSync(abs);
+      roots.push(st.isDirectory() ? abs : path.dirname(abs));
+    } catch (err) {
+      issues.push({ path: abs, reason: `cannot read: ${(err as Error).message}` });
+    }
+  }
+  const w = walk(roots, issues);
+  const runs: RunPlan[] = [];
+  const claimedRoots: string[] = [];
+
+  // 1. LaMa run folders.
+  for (const [dir, entry] of w.dirs) {
+    if (!isLamaRunDir(dir, entry)) continue;
+    const name = path.basename(dir);
+    const files: PlannedFile[] = [];
+    const known = new Set<string>();
+    for (const [f, kind] of Object.entries(CONFIG_FILES)) {
+      if (entry.files.includes(f)) {
+        files.push({ path: path.join(dir, f), kind, tagPrefix: '' });
+        known.add(f);
+      }
+    }
+    const hydraDir = path.join(dir, '.hydra');
+    const hydraEntry = w.dirs.get(hydraDir);
+    if (hydraEntry) {
+      for (const [f, kind] of Object.entries(HYDRA_FILES)) {
+        if (hydraEntry.files.includes(f)) files.push({ path: path.join(hydraDir, f), kind, tagPrefix: '' });
+      }
+    }
+    if (entry.files.includes('train.log')) {
+      files.push({ path: path.join(dir, 'train.log'), kind: 'train_log', tagPrefix: '' });
+      known.add('train.log');
+    }
+    files.push(...gpuLogsIn(dir, entry.files, known));
+    for (const f of entry.files) {
+      if (isEventFileName(f)) files.push({ path: path.join(dir, f), kind: 'tfevents', tagPrefix: '' });
+    }
+
+    // Its TensorBoard folder: tb_dir from the config, else tb_logs/<name> beside experiments/, else anywhere.
+    const candidates: string[] = [];
+    const cfg = entry.files.includes('config.yaml')
+      ? readConfig(path.join(dir, 'config.yaml'))
+      : hydraEntry?.files.includes('config.yaml')
+        ? readConfig(path.join(hydraDir, 'config.yaml'))
+        : null;
+    const tbDir = cfg ? tbDirOf(cfg) : null;
+    if (tbDir) candidates.push(path.join(tbDir, name));
+    candidates.push(path.join(dir, '..', '..', 'tb_logs', name), path.join(dir, '..', 'tb_logs', name));
+    for (const d of w.byBase.get(name) ?? []) if (d !== dir) candidates.push(d);
+    for (const c of candidates) {
+      const tbRoot = path.resolve(c);
+      if (!fs.existsSync(tbRoot) || tbRoot === dir) continue;
+      if (!w.dirs.has(tbRoot)) {
+        // outside the given paths (tb_dir elsewhere): walk it too
+        const extra = walk([tbRoot], issues);
+        for (const [k, v] of extra.dirs) w.dirs.set(k, v);
+      }
+      files.push(...eventFilesUnder(tbRoot, w));
+      claimedRoots.push(tbRoot);
+      break;
+    }
+    claimedRoots.push(dir);
+    runs.push({ key: keyFor(name, dir), name, path: dir, kind: 'lama', files });
+  }
+
+  // 2. Event-file and metrics.csv folders that no run folder claimed.
+  const orphanRoots = new Set<string>();
+  for (const [dir, entry] of w.dirs) {
+    if (!entry.files.some((f) => isEventFileName(f) || f === 'metrics.csv')) continue;
+    if (claimedRoots.some((r) => isInside(dir, r))) continue;
+    const parent = path.dirname(dir);
+    const base = path.basename(dir);
+    let root = dir;
+    if (VERSION_DIR.test(base) && path.basename(parent) !== 'lightning_logs') root = parent;
+    orphanRoots.add(root);
+  }
+  const sortedRoots = [...orphanRoots].sort((a, b) => a.length - b.length);
+  const taken: string[] = [];
+  for (const root of sortedRoots) {
+    if (taken.some((r) => isInside(root, r))) continue; // add_scalars sub-folder of a run already planned
+    taken.push(root);
+    const base = path.basename(root);
+    const parent = path.dirname(root);
+    const lightning = path.basename(parent) === 'lightning_logs';
+    const name = lightning ? `${path.basename(path.dirname(parent))}/${base}` : base;
+    const files = eventFilesUnder(root, w);
+    const entry = w.dirs.get(root);
+    if (entry) files.push(...gpuLogsIn(root, entry.files, new Set(['hparams.yaml'])));
+    runs.push({ key: keyFor(base, root), name, path: root, kind: lightning ? 'lightning' : 'tensorboard', files });
+  }
+  return { runs, issues };
+}

@@ -1,0 +1,178 @@
+// Config files of a run: Hydra's snapshot, LaMa's config.yaml copy, Lightning's hparams.yaml.
+import YAML from 'yaml';
+import type { ReadIssue } from './types';
+
+export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [k: string]: ConfigValue };
+export type ConfigObject = { [k: string]: ConfigValue };
+
+/**
+ * Parses YAML text into plain JSON data. `${…}` interpolations stay as text. YAML that does not parse
+ * gives an issue with its line instead of throwing.
+ */
+export function parseConfigYaml(text: string): { value: ConfigValue; issues: ReadIssue[] } {
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.slice(0, 3).map((e) => ({
+      offset: e.pos?.[0],
+      line: e.linePos?.[0]?.line,
+      reason: `YAML does not parse: ${e.message.split('\n')[0]}`,
+    }));
+    return { value: null, issues };
+  }
+  try {
+    return { value: toConfigValue(doc.toJS({ maxAliasCount: 1000 })), issues: [] };
+  } catch (err) {
+    return { value: null, issues: [{ reason: `YAML does not parse: ${(err as Error).message}` }] };
+  }
+}
+
+function toConfigValue(v: unknown): ConfigValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toConfigValue);
+  if (v instanceof Map) {
+    const o: ConfigObject = {};
+    for (const [k, val] of v) o[String(k)] = toConfigValue(val);
+    return o;
+  }
+  if (typeof v === 'object') {
+    const o: ConfigObject = {};
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) o[k] = toConfigValue(val);
+    return o;
+  }
+  return String(v);
+}
+
+export function isObject(v: ConfigValue | undefined): v is ConfigObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Value at a dotted path (`trainer.kwargs.max_epochs`), or undefined. */
+export function getPath(root: ConfigValue | undefined, dotted: string): ConfigValue | undefined {
+  let cur: ConfigValue | undefined = root;
+  for (const part of dotted.split('.')) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/**
+ * Resolves `${a.b.c}` node references against the same config (what OmegaConf would do), so that
+ * `val_check_interval: ${trainer.kwargs.limit_train_batches}` yields a number. Resolvers such as
+ * `${env:…}` or `${now:…}` cannot be known here and stay as text.
+ */
+export function resolveRef(root: ConfigValue, value: ConfigValue | undefined, depth = 0): ConfigValue | undefined {
+  if (typeof value !== 'string' || depth > 10) return value;
+  const m = /^\$\{([A-Za-z0-9_.]+)\}$/.exec(value.trim());
+  if (!m) return value;
+  const target = getPath(root, m[1]);
+  return target === undefined ? value : resolveRef(root, target, depth + 1);
+}
+
+function num(root: ConfigValue, dotted: string): number | null {
+  const v = resolveRef(root, getPath(root, dotted));
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+function str(root: ConfigValue, dotted: string): string | null {
+  const v = resolveRef(root, getPath(root, dotted));
+  return typeof v === 'string' ? v : null;
+}
+
+/** First path (depth-first) whose last key is one of `keys`, for generic Lightning hparams. */
+function findKey(root: ConfigValue, keys: string[], depth = 0): ConfigValue | undefined {
+  if (!isObject(root) || depth > 6) return undefined;
+  for (const k of keys) if (k in root && !isObject(root[k])) return resolveRef(root, root[k]);
+  for (const v of Object.values(root)) {
+    const found = findKey(v, keys, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function asNum(v: ConfigValue | undefined): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+/** Subtrees that configure an LR scheduler (`lr_scheduler`, `scheduler`, `*_scheduler`), keyed by path. */
+function findSchedulers(root: ConfigValue, prefix = '', out: ConfigObject = {}, depth = 0): ConfigObject {
+  if (!isObject(root) || depth > 6) return out;
+  for (const [k, v] of Object.entries(root)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    // rescale_scheduler_kwargs in LaMa ramps the image size, not the LR
+    if (/(^|_)(lr_)?scheduler(s)?$/i.test(k) && v !== null && k !== 'rescale_scheduler_kwargs') out[p] = v;
+    else findSchedulers(v, p, out, depth + 1);
+  }
+  return out;
+}
+
+export interface Hyperparams {
+  genOptimizer: string | null;
+  genLr: number | null;
+  discOptimizer: string | null;
+  discLr: number | null;
+  batchSize: number | null;
+  maxEpochs: number | null;
+  limitTrainBatches: number | null;
+  valCheckInterval: number | null;
+  logEveryNSteps: number | null;
+  gradientClipVal: number | null;
+  scheduler: ConfigObject | null;
+  runTitle: string | null;
+}
+
+/**
+ * The hyper-parameters that matter for LR tuning. Sources in order of trust: hparams.yaml (resolved),
+ * then the run's config (LaMa layout first: optimizers.generator.lr …, then generic Lightning keys).
+ */
+export function extractHyperparams(sources: ConfigValue[]): Hyperparams {
+  const pick = <T>(f: (c: ConfigValue) => T | null): T | null => {
+    for (const c of sources) {
+      if (c === null) continue;
+      const v = f(c);
+      if (v !== null && v !== undefined) return v;
+    }
+    return null;
+  };
+  const int = (v: number | null) => (v === null ? null : Math.round(v));
+  const schedulers = pick((c) => {
+    const s = findSchedulers(c);
+    return Object.keys(s).length ? s : null;
+  });
+  return {
+    genOptimizer: pick((c) => str(c, 'optimizers.generator.kind') ?? str(c, 'optimizer.kind')),
+    genLr: pick((c) => num(c, 'optimizers.generator.lr') ?? asNum(findKey(c, ['lr', 'learning_rate']))),
+    discOptimizer: pick((c) => str(c, 'optimizers.discriminator.kind')),
+    discLr: pick((c) => num(c, 'optimizers.discriminator.lr')),
+    batchSize: int(pick((c) => num(c, 'data.batch_size') ?? asNum(findKey(c, ['batch_size'])))),
+    maxEpochs: int(pick((c) => num(c, 'trainer.kwargs.max_epochs') ?? asNum(findKey(c, ['max_epochs'])))),
+    limitTrainBatches: pick((c) => num(c, 'trainer.kwargs.limit_train_batches') ?? asNum(findKey(c, ['limit_train_batches']))),
+    valCheckInterval: pick((c) => num(c, 'trainer.kwargs.val_check_interval') ?? asNum(findKey(c, ['val_check_interval']))),
+    logEveryNSteps: int(pick((c) => num(c, 'trainer.kwargs.log_every_n_steps') ?? asNum(findKey(c, ['log_every_n_steps'])))),
+    gradientClipVal: pick((c) => num(c, 'trainer.kwargs.gradient_clip_val') ?? asNum(findKey(c, ['gradient_clip_val']))),
+    scheduler: schedulers,
+    runTitle: pick((c) => str(c, 'run_title')),
+  };
+}
+
+/** `hydra.job.config_name` from `.hydra/hydra.yaml`, and the task overrides it recorded. */
+export function hydraJobInfo(hydraYaml: ConfigValue): { configName: string | null; overrides: string[] | null } {
+  const configName = str(hydraYaml, 'hydra.job.config_name');
+  const task = getPath(hydraYaml, 'hydra.overrides.task');
+  const overrides = Array.isArray(task) ? task.map((t) => String(t)) : null;
+  return { configName, overrides };
+}
+
+/** `location.tb_dir` of a LaMa config (where its TensorBoard folders live), when it is a plain path. */
+export function tbDirOf(config: ConfigValue): string | null {
+  const v = resolveRef(config, getPath(config, 'location.tb_dir'));
+  return typeof v === 'string' && !v.includes('${') ? v : null;
+}

@@ -1,0 +1,66 @@
+// One-shot ingestion of paths: discovery → per-file ingest → run metadata. Shared by `lrscope ingest`,
+// `lrscope diagnose <path>` and the watcher's initial scan.
+import type { Store } from '../db/store';
+import { discoverRuns, type RunPlan } from './discover';
+import { ingestFile } from './ingestFile';
+import { refreshRunMeta } from './runMeta';
+import { parseLamaRunName } from './runName';
+import { refreshStatus } from '../db/runs';
+
+export interface IngestSummary {
+  runs: { id: number; name: string; path: string; kind: string; points: number; files: number; issues: number; isNew: boolean }[];
+  points: number;
+  files: number;
+  changedFiles: number;
+  errors: number;
+}
+
+/** Registers a planned run and its files; returns the run id. */
+export function registerRun(store: Store, plan: RunPlan): { runId: number; isNew: boolean } {
+  const before = store.sqlite.prepare('SELECT id FROM runs WHERE key = ?').get(plan.key);
+  const runId = store.upsertRun({
+    key: plan.key,
+    name: plan.name,
+    path: plan.path,
+    kind: plan.kind,
+    startedAt: parseLamaRunName(plan.name)?.startedAt ?? null,
+  });
+  for (const f of plan.files) store.ensureFile(runId, f.path, f.kind, f.tagPrefix);
+  return { runId, isNew: !before };
+}
+
+export function ingestPlan(store: Store, plan: RunPlan): IngestSummary['runs'][number] & { changed: number } {
+  const { runId, isNew } = registerRun(store, plan);
+  let points = 0;
+  let issues = 0;
+  let changed = 0;
+  let configChanged = false;
+  for (const f of plan.files) {
+    const file = store.getFile(f.path)!;
+    const r = ingestFile(store, file);
+    points += r.points;
+    issues += r.issues;
+    if (r.bytes > 0 || r.replaced) {
+      changed++;
+      if (f.kind !== 'tfevents' && f.kind !== 'train_log' && f.kind !== 'gpu_log' && f.kind !== 'metrics_csv') configChanged = true;
+    }
+  }
+  if (configChanged || isNew) refreshRunMeta(store, runId);
+  refreshStatus(store.sqlite, runId, Date.now());
+  return { id: runId, name: plan.name, path: plan.path, kind: plan.kind, points, files: plan.files.length, issues, isNew, changed };
+}
+
+export function ingestPaths(store: Store, paths: string[]): IngestSummary {
+  const found = discoverRuns(paths);
+  const summary: IngestSummary = { runs: [], points: 0, files: 0, changedFiles: 0, errors: 0 };
+  for (const i of found.issues) summary.errors += store.recordIssues(null, i.path, [{ reason: i.reason }]);
+  for (const plan of found.runs) {
+    const r = ingestPlan(store, plan);
+    summary.runs.push(r);
+    summary.points += r.points;
+    summary.files += r.files;
+    summary.changedFiles += r.changed;
+    summary.errors += r.issues;
+  }
+  return summary;
+}

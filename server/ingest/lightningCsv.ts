@@ -1,0 +1,289 @@
+// Streaming, pure reader for PyTorch Lightning's CSVLogger `metrics.csv`.
+//
+// The file is written by Python's csv.DictWriter: a header line, then sparse rows (most cells empty), `\r\n`
+// line ends, RFC-4180 quoting when a field holds a comma, quote or newline. Lightning rewrites the whole file
+// with a wider header when new keys appear; the caller notices that and re-reads from byte 0 with a fresh
+// state. A header-looking line in the middle of the stream resets the columns.
+
+import type { ReadIssue, ScalarRecord } from './types';
+
+export interface MetricsCsvState {
+  /** header names (trimmed), null until the header has been read */
+  columns: string[] | null;
+  /** physical lines fully processed so far */
+  line: number;
+  /** data rows seen so far (the step of a row when the file has no `step` column) */
+  row: number;
+  /** columns already reported for a non-numeric value (so each is reported once) */
+  reportedColumns?: string[];
+}
+
+export interface MetricsCsvParseOptions {
+  /** absolute byte offset of chunk[0] in the file */
+  baseOffset: number;
+  /** true when the chunk ends at end of file and a trailing record without '\n' must be processed */
+  final: boolean;
+}
+
+export interface MetricsCsvParseResult {
+  scalars: ScalarRecord[];
+  consumed: number;
+  state: MetricsCsvState;
+  issues: ReadIssue[];
+}
+
+export function newMetricsCsvState(): MetricsCsvState {
+  return { columns: null, line: 0, row: 0 };
+}
+
+/** Columns that hold the row's wall time in seconds (not turned into tags). */
+const TIME_COLUMNS = ['time', 'timestamp', 'created_at'];
+
+/**
+ * A quoted field spanning more lines than this is taken as a stray quote: the record then ends at its first
+ * newline, so one bad quote cannot hold back the rest of a live file.
+ */
+const MAX_QUOTED_LINES = 100;
+
+const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Parses a CSV cell as Python writes floats: plain numbers, `nan`, `inf`, `-inf`, `Infinity` (any case). */
+export function parseMetricValue(cell: string): number | null {
+  const s = cell.trim();
+  if (NUMBER_RE.test(s)) return Number(s);
+  const lower = s.toLowerCase();
+  if (lower === 'nan' || lower === '+nan' || lower === '-nan') return NaN;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  return null;
+}
+
+/** Splits one CSV record (without its line terminator) into fields, RFC-4180 style. */
+export function splitCsvRecord(text: string): string[] {
+  const fields: string[] = [];
+  let cur = '';
+  let i = 0;
+  let atFieldStart = true;
+  let inQuotes = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (inQuotes) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cur += '"';
+          i += 2;
+          continue;
+        }
+        inQuotes = false;
+      } else {
+        cur += c;
+      }
+    } else if (c === ',') {
+      fields.push(cur);
+      cur = '';
+      atFieldStart = true;
+      i++;
+      continue;
+    } else if (c === '"' && atFieldStart) {
+      inQuotes = true;
+    } else {
+      cur += c;
+    }
+    atFieldStart = false;
+    i++;
+  }
+  fields.push(cur);
+  return fields;
+}
+
+interface RawRecord {
+  start: number;
+  end: number; // exclusive, before the '\n'
+  lines: number; // physical lines the record covers
+  unterminatedQuote: boolean;
+}
+
+/** Finds complete records (ending in '\n' outside quotes) in the chunk. */
+function scanRecords(chunk: Uint8Array, final: boolean): { records: RawRecord[]; consumed: number } {
+  const records: RawRecord[] = [];
+  let recStart = 0;
+  let i = 0;
+  let inQuotes = false;
+  let atFieldStart = true;
+  let newlinesInQuotes = 0;
+  let firstQuotedNewline = -1;
+  const n = chunk.length;
+  while (i < n) {
+    const b = chunk[i];
+    if (inQuotes) {
+      if (b === 0x22) {
+        if (i + 1 < n && chunk[i + 1] === 0x22) {
+          i += 2;
+          continue;
+        }
+        inQuotes = false;
+      } else if (b === 0x0a) {
+        if (firstQuotedNewline < 0) firstQuotedNewline = i;
+        newlinesInQuotes++;
+        if (newlinesInQuotes > MAX_QUOTED_LINES) {
+          records.push({ start: recStart, end: firstQuotedNewline, lines: 1, unterminatedQuote: true });
+          recStart = firstQuotedNewline + 1;
+          i = recStart;
+          inQuotes = false;
+          atFieldStart = true;
+          newlinesInQuotes = 0;
+          firstQuotedNewline = -1;
+          continue;
+        }
+      }
+      atFieldStart = false;
+      i++;
+      continue;
+    }
+    if (b === 0x0a) {
+      records.push({ start: recStart, end: i, lines: 1 + newlinesInQuotes, unterminatedQuote: false });
+      recStart = i + 1;
+      atFieldStart = true;
+      newlinesInQuotes = 0;
+      firstQuotedNewline = -1;
+    } else if (b === 0x2c) {
+      atFieldStart = true;
+    } else if (b === 0x22 && atFieldStart) {
+      inQuotes = true;
+      atFieldStart = false;
+    } else {
+      atFieldStart = false;
+    }
+    i++;
+  }
+  if (recStart < n && final) {
+    records.push({ start: recStart, end: n, lines: 1 + newlinesInQuotes, unterminatedQuote: inQuotes });
+    recStart = n;
+  }
+  return { records, consumed: recStart };
+}
+
+function looksLikeHeader(fields: string[], columns: string[]): boolean {
+  const names = fields.map((f) => f.trim());
+  if (names.some((f) => f === '' || parseMetricValue(f) !== null)) return false;
+  return names.some((f) => columns.includes(f));
+}
+
+function parseWallTime(cell: string): number | null {
+  const s = cell.trim();
+  if (s === '') return null;
+  const n = parseMetricValue(s);
+  if (n !== null) {
+    if (!Number.isFinite(n)) return null;
+    return n > 1e11 ? n / 1000 : n; // tolerate milliseconds
+  }
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t / 1000 : null;
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * Parses the complete records of `chunk` (plus a trailing partial record when `opts.final`). One ScalarRecord
+ * per non-empty numeric cell; NaN and ±Infinity are kept. Never throws on bad input. The input state is not
+ * modified.
+ */
+export function parseMetricsCsv(
+  chunk: Uint8Array,
+  state: MetricsCsvState,
+  opts: MetricsCsvParseOptions,
+): MetricsCsvParseResult {
+  const st: MetricsCsvState = {
+    columns: state.columns ? state.columns.slice() : null,
+    line: state.line,
+    row: state.row,
+  };
+  const reported = new Set(state.reportedColumns ?? []);
+  const scalars: ScalarRecord[] = [];
+  const issues: ReadIssue[] = [];
+
+  const { records, consumed } = scanRecords(chunk, opts.final);
+
+  for (const rec of records) {
+    const lineNo = st.line + 1;
+    const offset = opts.baseOffset + rec.start;
+    st.line += rec.lines;
+
+    let text = decoder.decode(chunk.subarray(rec.start, rec.end));
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (lineNo === 1 && text.startsWith('\uFEFF')) text = text.slice(1);
+    if (text.trim() === '') continue;
+
+    if (rec.unterminatedQuote) {
+      issues.push({ line: lineNo, offset, reason: `line ${lineNo}: quoted field is never closed` });
+    }
+
+    const fields = splitCsvRecord(text);
+
+    if (st.columns === null) {
+      st.columns = fields.map((f) => f.trim());
+      reported.clear();
+      continue;
+    }
+    if (looksLikeHeader(fields, st.columns)) {
+      st.columns = fields.map((f) => f.trim());
+      reported.clear();
+      continue;
+    }
+
+    const columns = st.columns;
+    const rowIndex = st.row;
+    st.row++;
+
+    if (fields.length !== columns.length) {
+      issues.push({
+        line: lineNo,
+        offset,
+        reason: `line ${lineNo} has ${fields.length} fields, header has ${columns.length}`,
+      });
+      continue;
+    }
+
+    const stepIdx = columns.indexOf('step');
+    let step = rowIndex;
+    if (stepIdx >= 0) {
+      const v = parseMetricValue(fields[stepIdx]);
+      if (v === null || !Number.isFinite(v)) {
+        issues.push({
+          line: lineNo,
+          offset,
+          reason: `line ${lineNo}: step ${JSON.stringify(fields[stepIdx])} is not a number; row skipped`,
+        });
+        continue;
+      }
+      step = v;
+    }
+
+    const timeIdx = columns.findIndex((c) => TIME_COLUMNS.includes(c));
+    const wallTime = timeIdx >= 0 ? parseWallTime(fields[timeIdx]) : null;
+
+    for (let j = 0; j < columns.length; j++) {
+      if (j === stepIdx || j === timeIdx) continue;
+      const tag = columns[j];
+      if (tag === '') continue;
+      const cell = fields[j].trim();
+      if (cell === '') continue;
+      const value = parseMetricValue(cell);
+      if (value === null) {
+        if (!reported.has(tag)) {
+          reported.add(tag);
+          issues.push({
+            line: lineNo,
+            offset,
+            reason: `line ${lineNo}: column ${JSON.stringify(tag)} has a non-numeric value ${JSON.stringify(cell)}; such cells are skipped`,
+          });
+        }
+        continue;
+      }
+      scalars.push({ tag, step, wallTime, value });
+    }
+  }
+
+  if (reported.size > 0) st.reportedColumns = [...reported];
+  return { scalars, consumed, state: st, issues };
+}

@@ -1,0 +1,295 @@
+// Streaming reader for LaMa's Hydra `train.log` (docs/lama-run-format.md §5).
+// Pure: bytes in, events out. The caller keeps `consumed` and `state` between calls
+// and calls again with the file's bytes from `baseOffset + consumed`.
+//
+// Record grammar: a line matching RECORD_START opens a record; every other line
+// continues the previous record (config dumps, module reprs, metric tables,
+// tracebacks, interleaved unformatted stderr). Lines before the first record are ignored.
+//
+// Streaming contract:
+// - Only complete lines ('\n'-terminated) are read, unless `opts.final`.
+// - The last record of a chunk may still grow, so `consumed` stops at the START of that
+//   record (never past it). Events for it are emitted anyway from the lines seen so far;
+//   the next call sees it again and re-emits it (table stores upsert on
+//   (kind, name, epoch, iterations), so a half-written table is completed then). The same
+//   holds for a `failed` record whose traceback is still being written: its message may
+//   gain the exception line on the next call, so key stored statuses on (type, line).
+// - Issues (bad UTF-8, ragged table rows, headings without a table) are reported only for
+//   lines before `consumed`, or for every line when `opts.final`, so that each one is
+//   reported once when the caller follows the contract and passes `final` once.
+// - `records` counts every record start read in this call, including the pending last
+//   record (which will be read, and counted, again by the next call).
+
+import type { ReadIssue } from './types';
+import { parseTableHeading, parseValidationTable, type TableColumn, type TableKind, type TableRow } from './validationTable';
+
+export interface TrainLogState {
+  /** lines consumed so far (lines before baseOffset + consumed), so issues can cite 1-based line numbers */
+  line: number;
+}
+
+export function newTrainLogState(): TrainLogState {
+  return { line: 0 };
+}
+
+export type TrainLogEvent =
+  | {
+      type: 'table';
+      kind: TableKind;
+      name: string | null;
+      epoch: number;
+      iterations: number;
+      /** the sanity-check table (`total 0 iterations`), printed before training, absent from TensorBoard */
+      sanity: boolean;
+      /** ms since the Unix epoch (record time read as host local time) */
+      time: number | null;
+      /** 1-based line number of the heading record */
+      line: number;
+      columns: TableColumn[];
+      /** values: null means the table printed NaN */
+      rows: TableRow[];
+    }
+  | { type: 'failed'; message: string; time: number | null; line: number }
+  | { type: 'interrupted'; time: number | null; line: number };
+
+export interface TrainLogResult {
+  events: TrainLogEvent[];
+  /** bytes of the chunk that are done: the caller's next chunk starts at baseOffset + consumed */
+  consumed: number;
+  state: TrainLogState;
+  issues: ReadIssue[];
+  /** min / max record time (ms since epoch) among the records read in this call */
+  firstTime: number | null;
+  lastTime: number | null;
+  /** number of record starts read in this call (the pending last record included) */
+  records: number;
+}
+
+const RECORD_START =
+  /^\[(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}),(\d{3})\]\[([^\]]+)\]\[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] - (.*)$/;
+
+const FAILED_PREFIX = 'Training failed due to ';
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const lenientDecoder = new TextDecoder('utf-8');
+
+interface Line {
+  text: string;
+  /** byte offset of the line start, relative to the chunk */
+  start: number;
+  /** 1-based line number in the file */
+  no: number;
+}
+
+interface RecordStart {
+  time: number;
+  logger: string;
+  level: string;
+  message: string;
+}
+
+function matchRecord(text: string): RecordStart | null {
+  let candidate = text;
+  if (candidate.charCodeAt(0) !== 0x5b /* [ */) {
+    // a console line may carry tqdm `\r` updates in front of the record
+    const cr = candidate.lastIndexOf('\r');
+    if (cr < 0) return null;
+    candidate = candidate.slice(cr + 1);
+    if (candidate.charCodeAt(0) !== 0x5b) return null;
+  }
+  const m = RECORD_START.exec(candidate);
+  if (!m) return null;
+  const time = new Date(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+    Number(m[7]),
+  ).getTime();
+  return { time, logger: m[8], level: m[9], message: m[10] };
+}
+
+/** The exception line of the last traceback in `lines` (`ValueError: …`), if present. */
+function exceptionLine(lines: Line[]): string | null {
+  let tb = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i].text.startsWith('Traceback (most recent call last)')) {
+      tb = i;
+      break;
+    }
+  }
+  if (tb < 0) return null;
+  for (let i = tb + 1; i < lines.length; i++) {
+    const t = lines[i].text;
+    if (t.length === 0 || t[0] === ' ' || t[0] === '\t') continue; // frames and source lines are indented
+    if (/^[A-Za-z_][\w.]*(?::|$)/.test(t)) return t.trimEnd();
+    return null;
+  }
+  return null;
+}
+
+function tableKey(kind: string, name: string | null, epoch: number, iterations: number): string {
+  return `${kind}\u0000${name ?? ''}\u0000${epoch}\u0000${iterations}`;
+}
+
+export function parseTrainLog(
+  chunk: Uint8Array,
+  state: TrainLogState,
+  opts: { baseOffset: number; final: boolean },
+): TrainLogResult {
+  const issues: ReadIssue[] = [];
+  const events: TrainLogEvent[] = [];
+  let firstTime: number | null = null;
+  let lastTime: number | null = null;
+  let records = 0;
+
+  // --- split into lines, decode, find record starts -------------------------------------
+  const lines: Line[] = [];
+  const recordIdx: number[] = []; // indices into `lines` of record starts
+  const recordInfo: RecordStart[] = [];
+  const lineIssues: { lineIndex: number; issue: ReadIssue }[] = [];
+
+  let pos = 0;
+  let lineNo = state.line;
+  const n = chunk.length;
+  while (pos < n) {
+    const nl = chunk.indexOf(0x0a, pos);
+    let end: number;
+    let next: number;
+    if (nl < 0) {
+      if (!opts.final) break; // incomplete trailing line
+      end = n;
+      next = n;
+    } else {
+      end = nl;
+      next = nl + 1;
+    }
+    lineNo++;
+    let stop = end;
+    if (stop > pos && chunk[stop - 1] === 0x0d) stop--;
+    const bytes = chunk.subarray(pos, stop);
+    let text: string;
+    try {
+      text = strictDecoder.decode(bytes);
+    } catch {
+      text = lenientDecoder.decode(bytes);
+      lineIssues.push({
+        lineIndex: lines.length,
+        issue: {
+          line: lineNo,
+          offset: opts.baseOffset + pos,
+          reason: `line ${lineNo} is not valid UTF-8; decoded with replacement characters`,
+        },
+      });
+    }
+    const rec = matchRecord(text);
+    if (rec) {
+      recordIdx.push(lines.length);
+      recordInfo.push(rec);
+    }
+    lines.push({ text, start: pos, no: lineNo });
+    pos = next;
+  }
+
+  // --- where this call's work is settled ----------------------------------------------
+  const lastRecordLine = recordIdx.length > 0 ? recordIdx[recordIdx.length - 1] : -1;
+  const consumed = lastRecordLine >= 0 ? lines[lastRecordLine].start : 0;
+  const settledLines = lastRecordLine >= 0 ? lastRecordLine : 0;
+  const reportable = (lineIndex: number) => opts.final || lineIndex < settledLines;
+
+  for (const li of lineIssues) if (reportable(li.lineIndex)) issues.push(li.issue);
+
+  // --- records ----------------------------------------------------------------------------
+  const tableAt = new Map<string, number>(); // key -> index in events
+  const tableSettled = new Map<string, boolean>();
+
+  for (let r = 0; r < recordIdx.length; r++) {
+    const first = recordIdx[r];
+    const after = r + 1 < recordIdx.length ? recordIdx[r + 1] : lines.length;
+    const rec = recordInfo[r];
+    const head = lines[first];
+    const pending = !opts.final && r === recordIdx.length - 1;
+    records++;
+    if (firstTime === null || rec.time < firstTime) firstTime = rec.time;
+    if (lastTime === null || rec.time > lastTime) lastTime = rec.time;
+
+    const message = rec.message;
+    const heading = message.startsWith('Validation') || message.startsWith('Test') || message.startsWith('Extra val')
+      ? parseTableHeading(message)
+      : null;
+
+    if (heading) {
+      const cont: string[] = [];
+      for (let i = first + 1; i < after; i++) cont.push(lines[i].text);
+      const table = parseValidationTable(cont);
+      if (!table) {
+        if (!pending) {
+          issues.push({
+            line: head.no,
+            offset: opts.baseOffset + head.start,
+            reason: `line ${head.no}: "${message.trim()}" is not followed by a metrics table`,
+          });
+        }
+        continue;
+      }
+      if (!pending) {
+        for (const ti of table.issues) {
+          const l = lines[first + 1 + ti.lineIndex];
+          issues.push({ line: l.no, offset: opts.baseOffset + l.start, reason: `line ${l.no}: ${ti.reason}` });
+        }
+      }
+      const ev: TrainLogEvent = {
+        type: 'table',
+        kind: heading.kind,
+        name: heading.name,
+        epoch: heading.epoch,
+        iterations: heading.iterations,
+        sanity: heading.iterations === 0,
+        time: rec.time,
+        line: head.no,
+        columns: table.columns,
+        rows: table.rows,
+      };
+      const key = tableKey(heading.kind, heading.name, heading.epoch, heading.iterations);
+      const at = tableAt.get(key);
+      if (at === undefined) {
+        tableAt.set(key, events.length);
+        tableSettled.set(key, !pending);
+        events.push(ev);
+      } else if (!pending || !tableSettled.get(key)) {
+        // duplicate (one copy per DDP rank): the later copy wins, as the caller's upsert would,
+        // except that a still-growing copy never replaces a complete one
+        events[at] = ev;
+        tableSettled.set(key, !pending);
+      }
+      continue;
+    }
+
+    if (rec.level === 'CRITICAL' && message.startsWith(FAILED_PREFIX)) {
+      let text = message.slice(FAILED_PREFIX.length).trimEnd();
+      if (text.endsWith(':')) text = text.slice(0, -1).trimEnd();
+      const exc = exceptionLine(lines.slice(first + 1, after));
+      if (exc && exc !== text) text = `${text}\n${exc}`;
+      events.push({ type: 'failed', message: text, time: rec.time, line: head.no });
+      continue;
+    }
+
+    if (message.trim() === 'Interrupted by user') {
+      events.push({ type: 'interrupted', time: rec.time, line: head.no });
+    }
+  }
+
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+
+  return {
+    events,
+    consumed,
+    state: { line: state.line + settledLines },
+    issues,
+    firstTime,
+    lastTime,
+    records,
+  };
+}
