@@ -146,6 +146,7 @@ function splitQueryLine(line: string): string[] {
 
 /** A query-CSV header line: `timestamp, index, utilization.gpu [%], …` (units optional). */
 function isQueryHeader(line: string): boolean {
+  if (!/^[a-z]/.test(line)) return false; // fast path: data rows start with a digit or '['
   if (!isCommaSpaceSeparated(line)) return false;
   const raw = splitQueryLine(line);
   if (raw.length === 0) return false;

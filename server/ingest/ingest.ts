@@ -8,7 +8,7 @@ import { parseLamaRunName } from './runName';
 import { refreshStatus } from '../db/runs';
 
 export interface IngestSummary {
-  runs: { id: number; name: string; path: string; kind: string; points: number; files: number; issues: number; isNew: boolean }[];
+  runs: { id: number; name: string; path: string; kind: string; points: number; files: number; changed: number; issues: number; isNew: boolean }[];
   points: number;
   files: number;
   changedFiles: number;
@@ -29,7 +29,7 @@ export function registerRun(store: Store, plan: RunPlan): { runId: number; isNew
   return { runId, isNew: !before };
 }
 
-export function ingestPlan(store: Store, plan: RunPlan): IngestSummary['runs'][number] & { changed: number } {
+export function ingestPlan(store: Store, plan: RunPlan): IngestSummary["runs"][number] {
   const { runId, isNew } = registerRun(store, plan);
   let points = 0;
   let issues = 0;

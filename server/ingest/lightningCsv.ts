@@ -157,7 +157,9 @@ function scanRecords(chunk: Uint8Array, final: boolean): { records: RawRecord[];
     i++;
   }
   if (recStart < n && final) {
-    records.push({ start: recStart, end: n, lines: 1 + newlinesInQuotes, unterminatedQuote: inQuotes });
+    // inside an unclosed quote the chunk may end right after a newline: count only lines with bytes
+    const lines = newlinesInQuotes + (chunk[n - 1] === 0x0a ? 0 : 1);
+    records.push({ start: recStart, end: n, lines, unterminatedQuote: inQuotes });
     recStart = n;
   }
   return { records, consumed: recStart };

@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file lives in <repo>/tests/helpers). */
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Absolute path of the shared fixtures directory: `<repo>/../shared/fixtures`. */
-export const FIXTURES = path.resolve(REPO, '..', 'shared', 'fixtures');
+/**
+ * The real fixture files (copied from the team's shared/fixtures into the repository so that a clean
+ * clone on CI has them).
+ */
+export const FIXTURES = path.resolve(REPO, 'tests', 'fixtures');
 
 /** Read a fixture file, `rel` relative to FIXTURES. */
 export function readFixture(rel: string): Buffer {
