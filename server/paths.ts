@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 export function packageRoot(): string {
   if (process.env.LRSCOPE_ROOT) return process.env.LRSCOPE_ROOT;
   try {
-    const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-    if (fs.existsSync(path.join(here, 'drizzle'))) return here;
+    const here = path.resolve(/*turbopackIgnore: true*/ path.dirname(fileURLToPath(import.meta.url)), '..');
+    if (fs.existsSync(/*turbopackIgnore: true*/ path.join(here, 'drizzle'))) return here;
   } catch {
     // bundled (Next.js): import.meta.url is not a file URL; fall through to cwd
   }
@@ -17,5 +17,5 @@ export function packageRoot(): string {
 /** `--db FILE` beats `LRSCOPE_DB`, which beats `.lrscope/lrscope.db` under the working directory. */
 export function resolveDbPath(flag?: string): string {
   const chosen = flag ?? process.env.LRSCOPE_DB ?? path.join('.lrscope', 'lrscope.db');
-  return path.resolve(chosen);
+  return path.resolve(/*turbopackIgnore: true*/ chosen);
 }

@@ -16,7 +16,7 @@ export interface DbHandle {
 
 /** Opens (creating when missing) the database, applies pending migrations, and sets pragmas. */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandle {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(file), { recursive: true });
   const sqlite = new Database(file, { readonly: opts.readonly ?? false });
   // WAL: the watcher writes while the dashboard reads; NORMAL is durable across process crashes in WAL mode.
   if (!opts.readonly) sqlite.pragma('journal_mode = WAL');
@@ -26,6 +26,6 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandl
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
   const db = drizzle({ client: sqlite, schema });
-  if (!opts.readonly) migrate(db, { migrationsFolder: path.join(packageRoot(), 'drizzle') });
+  if (!opts.readonly) migrate(db, { migrationsFolder: path.join(/*turbopackIgnore: true*/ packageRoot(), 'drizzle') });
   return { sqlite, db, file, close: () => sqlite.close() };
 }

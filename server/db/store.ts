@@ -14,7 +14,6 @@ interface SeriesState {
   firstStep: number | null;
   lastWall: number | null;
   lastValue: number | null;
-  dirty: boolean;
 }
 
 export interface TableInput {
@@ -249,7 +248,6 @@ export class Store {
       firstStep: row.first_step,
       lastWall: row.last_wall_time,
       lastValue: row.last_value,
-      dirty: false,
     };
     this.series.set(k, st);
     return st;
@@ -296,15 +294,14 @@ export class Store {
   }
 
   private insertScalars(runId: number, fileId: number, prefix: string, scalars: ScalarRecord[]): number {
-    const touched = new Set<SeriesState>();
+    // LaMa interleaves tags point by point: resolve each tag once per chunk, not once per point.
+    const local = new Map<string, SeriesState>();
     const buf: (number | null)[] = [];
-    let lastTag = '';
-    let st: SeriesState | null = null;
     for (const p of scalars) {
-      if (st === null || p.tag !== lastTag) {
+      let st = local.get(p.tag);
+      if (st === undefined) {
         st = this.seriesFor(runId, prefix + p.tag);
-        lastTag = p.tag;
-        touched.add(st);
+        local.set(p.tag, st);
       }
       let dup = 0;
       if (st.lastStep !== null) {
@@ -325,7 +322,7 @@ export class Store {
       }
     }
     for (let i = 0; i < buf.length; i += 7) this.stmts.insertPoint.run(buf.slice(i, i + 7));
-    for (const s of touched) {
+    for (const s of local.values()) {
       this.stmts.updateSeries.run(s.seg, s.lastStep, s.dup, s.n, s.firstStep, s.lastWall, s.lastValue, s.id);
     }
     return scalars.length;

@@ -14,7 +14,7 @@ import { hostFromEventFileName } from './runName';
 import type { GpuSample } from './types';
 
 const HEAD_BYTES = 64;
-const FIRST_CHUNK = 64 * 1024 * 1024;
+const FIRST_CHUNK = 16 * 1024 * 1024;
 /** A text file untouched for this long is complete: its last line counts even without a newline. */
 const QUIET_MS = 5 * 60 * 1000;
 
@@ -84,6 +84,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       return result;
     }
     store.clearIssues(file.path, 'empty file');
+    if (st.size !== file.size) store.clearIssues(file.path, 'truncated record');
     if (st.size === file.offset && file.head !== null && file.mtimeMs === st.mtimeMs) return result;
     const final = Date.now() - st.mtimeMs > QUIET_MS;
     if (isWholeFileKind(file.kind)) {
@@ -109,7 +110,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       const n = fs.readSync(fd, buf, 0, len, offset);
       const chunk = buf.subarray(0, n);
       const atEnd = offset + n >= st.size;
-      const r = readChunk(file, chunk, offset, state, final && atEnd);
+      const r = readChunk(file, chunk, offset, state, final && atEnd, atEnd);
       id = { ...id };
       const commit: ChunkCommit = { ...r.commit, file, offset: offset + r.consumed, identity: id, state: r.state };
       const { points } = store.commitChunk(commit);
@@ -143,13 +144,15 @@ interface ChunkRead {
   commit: Omit<ChunkCommit, 'file' | 'offset' | 'identity' | 'state'>;
 }
 
-function readChunk(file: SourceFile, chunk: Buffer, baseOffset: number, rawState: unknown, final: boolean): ChunkRead {
+function readChunk(file: SourceFile, chunk: Buffer, baseOffset: number, rawState: unknown, final: boolean, atEnd: boolean): ChunkRead {
   switch (file.kind) {
     case 'tfevents': {
       const state = (rawState as TfEventsState | null) ?? newTfEventsState();
       const framed = readTfRecords(chunk, baseOffset);
       const decoded = decodeTfEvents(framed.records, state);
-      const issues: ReadIssue[] = [...framed.issues, ...decoded.issues];
+      const issues: ReadIssue[] = [...framed.issues, ...decoded.issues].filter(
+        (i) => atEnd || !i.reason.endsWith('no valid record after it'),
+      );
       const gpu: GpuSample[] = [];
       let first: number | null = null;
       let last: number | null = null;
@@ -167,10 +170,17 @@ function readChunk(file: SourceFile, chunk: Buffer, baseOffset: number, rawState
         }
       }
       const consumed = framed.nextOffset - baseOffset;
+      if (framed.partial && final) {
+        // A file nobody has written for minutes that ends mid-record was cut (a live writer finishes it).
+        const left = baseOffset + chunk.length - framed.nextOffset;
+        issues.push({ offset: framed.nextOffset, reason: `truncated record at byte ${framed.nextOffset}: the file ends ${left} bytes into a record` });
+      }
       return {
         consumed,
         state: decoded.state,
-        stop: !framed.partial && framed.nextOffset < baseOffset + chunk.length,
+        // stuck at a corrupt header with no valid record after it in the whole rest of the file:
+        // wait for the file to change. Mid-file, the next (larger) chunk may hold the next record.
+        stop: atEnd && !framed.partial && framed.nextOffset < baseOffset + chunk.length,
         commit: {
           scalars: decoded.scalars,
           plugins: decoded.state.plugins,

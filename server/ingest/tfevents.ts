@@ -121,6 +121,8 @@ export interface TfEventsDecodeResult {
 export interface TfEventsDecodeOptions {
   /** use the hand-written fast path where possible (default true); false = protobufjs only */
   fastPath?: boolean;
+  /** if given, incremented with how many records each decoder handled (records the fast path gave up on count as slow) */
+  stats?: { fast: number; slow: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,10 +571,18 @@ export function decodeTfEvents(
 ): TfEventsDecodeResult {
   const ctx = new Ctx(state);
   const fast = options.fastPath !== false;
+  let fastCount = 0;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
-    if (fast && fastDecode(rec.data, ctx)) continue;
+    if (fast && fastDecode(rec.data, ctx)) {
+      fastCount++;
+      continue;
+    }
     slowDecode(rec.offset, rec.data, ctx);
+  }
+  if (options.stats) {
+    options.stats.fast += fastCount;
+    options.stats.slow += records.length - fastCount;
   }
   const plugins: Record<string, string> = {};
   for (const k of Object.keys(ctx.plugins)) {

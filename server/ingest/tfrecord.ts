@@ -77,7 +77,8 @@ export function readTfRecords(buf: Buffer, baseOffset: number): TfRecordReadResu
       if (next < 0) {
         issues.push({
           offset: at,
-          reason: `corrupt record header at byte ${at} (not a TFRecord / damaged file); ${n - pos} bytes after it unreadable`,
+          // no byte count in the text: the same bad header re-read as the file grows must give the same issue
+          reason: `corrupt record header at byte ${at} (not a TFRecord / damaged file); no valid record after it`,
         });
         break;
       }

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// npm test: make sure Debian's Chromium is there for the browser tests (never skip them silently),
+// type-check, then run vitest.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+const CHROMIUM = process.env.LRSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (fs.existsSync(CHROMIUM)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(`Chromium is missing for the browser tests. Fix: sudo apt-get install -y chromium`);
+    process.exit(1);
+  }
+  console.log('Chromium is missing: installing Debian\'s chromium (apt-get install -y chromium)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    r = spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env });
+  }
+  if (r.status !== 0 || !fs.existsSync(CHROMIUM)) {
+    console.error('Could not install Chromium. Fix: apt-get update && apt-get install -y chromium');
+    process.exit(1);
+  }
+}
+
+ensureChromium();
+execFileSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
