@@ -5,13 +5,14 @@ import * as ingest from './commands/ingest';
 import * as runs from './commands/runs';
 import * as exportCmd from './commands/export';
 import * as errors from './commands/errors';
+import * as watch from './commands/watch';
 
 interface Command {
   help: string;
   run(argv: string[], io: CliIO): number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors };
+const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch };
 
 const USAGE = `lrscope — watch LaMa / PyTorch Lightning training runs and tune their learning-rate schedule
 
@@ -19,6 +20,7 @@ Usage: lrscope <command> [options]
 
 Commands:
   ingest <path>...   read runs under the paths into the database, once
+  watch <path>...    follow runs live and serve the dashboard
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting

@@ -21,6 +21,11 @@ export interface RunSummary {
   tags: string[];
   startedAt: number | null;
   updatedAt: number | null;
+  /** fractional epoch at the last step (LaMa: limit_train_batches steps per epoch) */
+  epoch: number | null;
+  meanGpuUtil: number | null;
+  /** val_ssim_fid100_f1_total_mean for LaMa (the checkpoint metric), else the first val_* tag */
+  keyMetric: { tag: string; value: number | null; step: number | null } | null;
 }
 
 const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_title AS runTitle, status,
@@ -34,11 +39,17 @@ export function getRun(sqlite: Database.Database, id: number): Run | undefined {
   return sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as Run | undefined;
 }
 
+export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
+
 export function listRunSummaries(sqlite: Database.Database): RunSummary[] {
   const runs = sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all() as Run[];
   const seriesStmt = sqlite.prepare('SELECT tag, n_points AS n, last_step AS lastStep FROM series WHERE run_id = ? ORDER BY tag');
+  const gpuStmt = sqlite.prepare('SELECT AVG(util) AS u FROM gpu_samples WHERE run_id = ? AND util IS NOT NULL');
+  const lastValue = sqlite.prepare('SELECT last_value AS v, last_step AS s FROM series WHERE run_id = ? AND tag = ?');
   return runs.map((r) => {
     const s = seriesStmt.all(r.id) as { tag: string; n: number; lastStep: number | null }[];
+    const keyTag = s.some((x) => x.tag === KEY_METRIC) ? KEY_METRIC : s.find((x) => /^val[_/]/.test(x.tag))?.tag;
+    const key = keyTag ? (lastValue.get(r.id, keyTag) as { v: number | null; s: number | null }) : null;
     let lastStep: number | null = null;
     let points = 0;
     for (const x of s) {
@@ -62,6 +73,9 @@ export function listRunSummaries(sqlite: Database.Database): RunSummary[] {
       tags: s.map((x) => x.tag),
       startedAt: r.startedAt,
       updatedAt: r.updatedAt,
+      epoch: lastStep !== null && r.limitTrainBatches && r.limitTrainBatches > 1 ? (lastStep + 1) / r.limitTrainBatches : null,
+      meanGpuUtil: (gpuStmt.get(r.id) as { u: number | null }).u,
+      keyMetric: keyTag && key ? { tag: keyTag, value: key.v, step: key.s } : null,
     };
   });
 }
@@ -110,7 +124,12 @@ export function refreshStatus(sqlite: Database.Database, runId: number, now: num
     missing,
   };
   const status = deriveStatus(facts, now);
-  if (status !== r.status) sqlite.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId);
+  if (status !== r.status) {
+    sqlite.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId);
+    sqlite
+      .prepare("INSERT INTO changes (run_id, kind, status, created_at) VALUES (?, 'status-changed', ?, ?)")
+      .run(runId, status, now);
+  }
   return status;
 }
 

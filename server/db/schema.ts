@@ -158,6 +158,8 @@ export const sourceFiles = sqliteTable(
     mtimeMs: real('mtime_ms'),
     /** hex of the first bytes, to notice a file replaced by another of the same size and inode */
     head: text('head'),
+    /** hex of the bytes just before `offset`: a file rewritten in place (same size, same first bytes) differs here */
+    tail: text('tail'),
     /** JSON reader state carried between chunks (plugin names per tag, CSV header, line count…) */
     state: text('state'),
     /** series-name prefix for event files in add_scalars sub-folders */
@@ -188,3 +190,19 @@ export type SourceFile = typeof sourceFiles.$inferSelect;
 export type IngestError = typeof ingestErrors.$inferSelect;
 export type ValidationTableRow = typeof validationTables.$inferSelect;
 export type GpuSampleRow = typeof gpuSamples.$inferSelect;
+
+/**
+ * A log of what changed, for live updates: the API's subscription polls it (cheap, indexed by seq), so
+ * any process that writes the database — the watcher, `lrscope ingest` in another terminal — is seen.
+ */
+export const changes = sqliteTable('changes', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  runId: integer('run_id').notNull(),
+  kind: text('kind', { enum: ['data', 'run-added', 'status-changed'] }).notNull(),
+  lastStep: integer('last_step'),
+  /** JSON array of tags that gained points */
+  tags: text('tags'),
+  status: text('status'),
+  createdAt: integer('created_at').notNull(),
+});
+export type Change = typeof changes.$inferSelect;

@@ -33,6 +33,8 @@ export interface FileIdentity {
   inode: number | null;
   mtimeMs: number | null;
   head: string;
+  /** hex of the bytes just before the new offset */
+  tail: string;
 }
 
 export interface ChunkCommit {
@@ -101,7 +103,7 @@ export class Store {
            columns = excluded.columns, rows = excluded.rows`,
       ),
       updateFile: s.prepare(
-        'UPDATE source_files SET offset = ?, size = ?, inode = ?, mtime_ms = ?, head = ?, state = ?, ingested_at = ? WHERE id = ?',
+        'UPDATE source_files SET offset = ?, size = ?, inode = ?, mtime_ms = ?, head = ?, tail = ?, state = ?, ingested_at = ? WHERE id = ?',
       ),
       touchRunTimes: s.prepare(
         `UPDATE runs SET started_at = CASE WHEN started_at IS NULL OR ? < started_at THEN ? ELSE started_at END,
@@ -112,6 +114,8 @@ export class Store {
       findIssue: s.prepare(
         'SELECT 1 FROM ingest_errors WHERE path = ? AND "offset" IS ? AND line IS ? AND reason = ? LIMIT 1',
       ),
+      insertChange: s.prepare('INSERT INTO changes (run_id, kind, last_step, tags, status, created_at) VALUES (?,?,?,?,?,?)'),
+      getStatus: s.prepare('SELECT status FROM runs WHERE id = ?'),
       insertIssue: s.prepare(
         'INSERT INTO ingest_errors (run_id, path, "offset", line, reason, created_at) VALUES (?,?,?,?,?,?)',
       ),
@@ -127,7 +131,9 @@ export class Store {
       const res = this.sqlite
         .prepare('INSERT INTO runs (key, name, path, kind, started_at, created_at) VALUES (?,?,?,?,?,?)')
         .run(r.key, r.name, r.path, r.kind, r.startedAt ?? null, Date.now());
-      return Number(res.lastInsertRowid);
+      const id = Number(res.lastInsertRowid);
+      this.stmts.insertChange.run(id, 'run-added', null, null, null, Date.now());
+      return id;
     }
     if (KIND_RANK[r.kind] >= KIND_RANK[existing.kind]) {
       this.sqlite
@@ -165,7 +171,7 @@ export class Store {
   getFile(path: string): SourceFile | undefined {
     const r = this.sqlite
       .prepare(
-        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, state,
+        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, tail, state,
                 tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE path = ?`,
       )
       .get(path) as SourceFile | undefined;
@@ -175,7 +181,7 @@ export class Store {
   filesOfRun(runId: number): SourceFile[] {
     return this.sqlite
       .prepare(
-        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, state,
+        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, tail, state,
                 tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE run_id = ? ORDER BY path`,
       )
       .all(runId) as SourceFile[];
@@ -193,7 +199,7 @@ export class Store {
       this.sqlite.prepare('DELETE FROM validation_tables WHERE file_id = ?').run(file.id);
       this.sqlite.prepare('DELETE FROM ingest_errors WHERE path = ?').run(file.path);
       this.sqlite
-        .prepare('UPDATE source_files SET "offset" = 0, size = 0, inode = NULL, head = NULL, state = NULL WHERE id = ?')
+        .prepare('UPDATE source_files SET "offset" = 0, size = 0, inode = NULL, head = NULL, tail = NULL, state = NULL WHERE id = ?')
         .run(file.id);
     })();
     this.series.clear();
@@ -258,7 +264,11 @@ export class Store {
     const runId = c.file.runId;
     let points = 0;
     const tx = this.sqlite.transaction(() => {
-      if (c.scalars?.length) points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, c.scalars);
+      let changed: { tags: string[]; lastStep: number | null } | null = null;
+      if (c.scalars?.length) {
+        points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, c.scalars);
+        changed = this.changedTags(c.file.tagPrefix, c.scalars);
+      }
       if (c.plugins) {
         for (const [tag, plugin] of Object.entries(c.plugins)) this.stmts.setPlugin.run(plugin, runId, c.file.tagPrefix + tag, plugin);
       }
@@ -273,7 +283,10 @@ export class Store {
           JSON.stringify(t.columns), JSON.stringify(t.rows),
         );
       }
-      if (c.status) this.stmts.setStatus.run(c.status.status, c.status.message, runId);
+      if (c.status) this.setStatus(runId, c.status.status, c.status.message);
+      if (changed || c.tables?.length || c.gpu?.samples.length) {
+        this.stmts.insertChange.run(runId, 'data', changed?.lastStep ?? null, JSON.stringify(changed?.tags ?? []), null, Date.now());
+      }
       if (c.firstTime != null || c.lastTime != null) {
         const first = c.firstTime ?? c.lastTime!;
         const last = c.lastTime ?? c.firstTime!;
@@ -282,7 +295,7 @@ export class Store {
       if (c.host) this.stmts.setHost.run(c.host, runId);
       this.recordIssues(runId, c.file.path, c.issues ?? []);
       const id = c.identity;
-      this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
+      this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, id.tail, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
     });
     try {
       tx();
@@ -326,6 +339,23 @@ export class Store {
       this.stmts.updateSeries.run(s.seg, s.lastStep, s.dup, s.n, s.firstStep, s.lastWall, s.lastValue, s.id);
     }
     return scalars.length;
+  }
+
+  private changedTags(prefix: string, scalars: ScalarRecord[]): { tags: string[]; lastStep: number | null } {
+    const tags = new Set<string>();
+    let lastStep: number | null = null;
+    for (const p of scalars) {
+      tags.add(p.tag);
+      if (lastStep === null || p.step > lastStep) lastStep = p.step;
+    }
+    return { tags: [...tags].map((t) => prefix + t), lastStep };
+  }
+
+  /** Sets a run's status; a change is logged only when it really changed. */
+  setStatus(runId: number, status: RunStatus, message: string | null = null): void {
+    const cur = this.stmts.getStatus.get(runId) as { status: RunStatus } | undefined;
+    this.stmts.setStatus.run(status, message, runId);
+    if (cur && cur.status !== status) this.stmts.insertChange.run(runId, 'status-changed', null, null, status, Date.now());
   }
 
   /** Records problems once each (re-reading the same bad bytes does not repeat them). */

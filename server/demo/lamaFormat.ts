@@ -185,3 +185,96 @@ export function nvidiaSmiRow(ms: number, gpu: number, util: number, memUtil: num
   const ts = `${d.getFullYear()}/${p2(d.getMonth() + 1)}/${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
   return `${ts}, ${gpu}, NVIDIA A100-SXM4-80GB, ${Math.round(util)} %, ${Math.round(memUtil)} %, ${Math.round(memUsed)} MiB, 81920 MiB, ${Math.round(temp)}, ${power.toFixed(2)} W\n`;
 }
+
+// ---------------------------------------------------------------------------
+// train.log life-cycle records (logger names and messages as LaMa's code logs them; docs §5)
+
+const EVALUATOR = "<class 'saicinpainting.evaluation.evaluator.InpaintingEvaluatorOnline'>";
+
+/**
+ * Records from start-up to the first validation: signal handler, config dump, model/evaluator/dataloader
+ * set-up, spread over ~1.6 s × `stretch` after `ms`.
+ */
+export function startupRecords(ms: number, s: LamaRunSpec, configDump: string, stretch = 1): string {
+  const t = (dt: number) => ms + Math.round(dt * stretch);
+  const data = `/home/${s.user}/inpainting-lama/places_standard_dataset/`;
+  let out = logRecord(t(0), 'saicinpainting.utils', 'WARNING', 'Setting signal 10 handler <function print_traceback_handler at 0x7f3a1c2e5d30>');
+  out += logRecord(t(3), '__main__', 'INFO', configDump.trimEnd());
+  out += logRecord(t(420), 'root', 'INFO', 'Make training model default');
+  out += logRecord(t(420), 'saicinpainting.training.trainers.base', 'INFO', 'BaseInpaintingTrainingModule init called');
+  out += logRecord(t(421), 'root', 'INFO', 'Make generator ffc_resnet');
+  out += logRecord(t(980), 'root', 'INFO', 'Make discriminator pix2pixhd_nlayer');
+  out += logRecord(t(1010), 'root', 'INFO', 'Make visualizer directory');
+  for (const dt of [1011, 1290]) {
+    out += logRecord(t(dt), 'root', 'INFO', 'Make evaluator default');
+    out += logRecord(t(dt), 'saicinpainting.evaluation.losses.base_loss', 'INFO', 'FIDscore init called');
+    out += logRecord(t(dt + 240), 'saicinpainting.evaluation.losses.base_loss', 'INFO', 'FIDscore init done');
+    out += logRecord(t(dt + 240), 'saicinpainting.evaluation.evaluator', 'INFO', `${EVALUATOR} init called`);
+    out += logRecord(t(dt + 241), 'saicinpainting.evaluation.evaluator', 'INFO', `${EVALUATOR} init done`);
+  }
+  out += logRecord(t(1540), 'saicinpainting.training.trainers.base', 'INFO', 'BaseInpaintingTrainingModule init done');
+  out += logRecord(t(1600), 'saicinpainting.training.data.datasets', 'INFO', `Make val dataloader default from ${data}/val`);
+  out += logRecord(t(1601), 'saicinpainting.training.data.datasets', 'INFO', `Make val dataloader default from ${data}/visual_test`);
+  return out;
+}
+
+/** The evaluator's `evaluation_end` chatter that precedes each printed table; `upTo` stops early (a crash). */
+export function evaluationRecords(ms: number, upTo: 'all' | 'fid' = 'all'): string {
+  const ev = 'saicinpainting.evaluation.evaluator';
+  const fid = 'saicinpainting.evaluation.losses.base_loss';
+  let out = logRecord(ms, ev, 'INFO', `${EVALUATOR}: evaluation_end called`);
+  for (const score of ['ssim', 'lpips']) {
+    out += logRecord(ms, ev, 'INFO', `Getting value of ${score}`);
+    out += logRecord(ms + 1, ev, 'INFO', `Getting value of ${score} done`);
+  }
+  out += logRecord(ms + 1, ev, 'INFO', 'Getting value of fid');
+  out += logRecord(ms + 1, fid, 'INFO', 'FIDscore get_value called');
+  if (upTo === 'fid') return out;
+  out += logRecord(ms + 4, fid, 'INFO', 'FIDscore get_value done');
+  out += logRecord(ms + 4, ev, 'INFO', 'Getting value of fid done');
+  out += logRecord(ms + 4, ev, 'INFO', `${EVALUATOR}: reset scores`);
+  out += logRecord(ms + 5, ev, 'INFO', `${EVALUATOR}: reset scores done`);
+  out += logRecord(ms + 5, ev, 'INFO', `${EVALUATOR}: evaluation_end done`);
+  return out;
+}
+
+export function trainDataloaderRecord(ms: number, s: LamaRunSpec): string {
+  return logRecord(ms, 'saicinpainting.training.data.datasets', 'INFO', `Make train dataloader default from /home/${s.user}/inpainting-lama/places_standard_dataset//train. Using mask generator=mixed`);
+}
+
+/** `LOGGER.critical(f'Training failed due to {ex}:\n{traceback.format_exc()}')` as bin/train.py logs it. */
+export function trainingFailedRecord(ms: number, message: string, traceback: string): string {
+  return logRecord(ms, '__main__', 'CRITICAL', `Training failed due to ${message}:\n${traceback.trimEnd()}`);
+}
+
+/** A (synthetic, representative) traceback of the FID computation failing on non-finite activations. */
+export function nonFiniteFidTraceback(): string {
+  const site = '/opt/conda/lib/python3.6/site-packages';
+  return [
+    'Traceback (most recent call last):',
+    '  File "bin/train.py", line 63, in main',
+    '    trainer.fit(training_model)',
+    `  File "${site}/pytorch_lightning/trainer/trainer.py", line 499, in fit`,
+    '    self.dispatch()',
+    `  File "${site}/pytorch_lightning/trainer/trainer.py", line 546, in dispatch`,
+    '    self.accelerator.start_training(self)',
+    `  File "${site}/pytorch_lightning/trainer/training_loop.py", line 607, in run_training_epoch`,
+    '    self.trainer.run_evaluation()',
+    `  File "${site}/pytorch_lightning/trainer/trainer.py", line 700, in run_evaluation`,
+    '    self.evaluation_loop.evaluation_epoch_end(outputs)',
+    '  File "/home/user/inpainting-lama/saicinpainting/training/trainers/base.py", line 190, in validation_epoch_end',
+    '    val_evaluator_res = self.val_evaluator.evaluation_end(states=val_evaluator_states)',
+    '  File "/home/user/inpainting-lama/saicinpainting/evaluation/losses/fid/fid_score.py", line 165, in calculate_frechet_distance',
+    '    covmean, _ = linalg.sqrtm(sigma1.dot(sigma2), disp=False)',
+    `  File "${site}/scipy/linalg/_matfuncs_sqrtm.py", line 161, in sqrtm`,
+    '    A = _asarray_validated(A, check_finite=True, as_inexact=True)',
+    `  File "${site}/numpy/lib/function_base.py", line 486, in asarray_chkfinite`,
+    '    "array must not contain infs or NaNs")',
+    'ValueError: array must not contain infs or NaNs',
+  ].join('\n');
+}
+
+/** Ctrl-C: `LOGGER.warning('Interrupted by user')`. */
+export function interruptedRecord(ms: number): string {
+  return logRecord(ms, '__main__', 'WARNING', 'Interrupted by user');
+}

@@ -28,19 +28,35 @@ export interface FileResult {
   issues: number;
 }
 
-function identityOf(fd: number, st: fs.Stats): FileIdentity {
-  const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
-  if (head.length) fs.readSync(fd, head, 0, head.length, 0);
-  return { size: st.size, inode: st.ino, mtimeMs: st.mtimeMs, head: head.toString('hex') };
+function bytesAt(fd: number, start: number, end: number): string {
+  const len = Math.max(0, end - start);
+  const b = Buffer.alloc(len);
+  if (len) fs.readSync(fd, b, 0, len, start);
+  return b.toString('hex');
 }
 
-/** Same file as the one the stored offset belongs to? (inode, no shrink, same first bytes) */
-function sameFile(file: SourceFile, id: FileIdentity): boolean {
+function identityOf(fd: number, st: fs.Stats, offset: number): FileIdentity {
+  return {
+    size: st.size,
+    inode: st.ino,
+    mtimeMs: st.mtimeMs,
+    head: bytesAt(fd, 0, Math.min(HEAD_BYTES, st.size)),
+    tail: bytesAt(fd, Math.max(0, offset - HEAD_BYTES), Math.min(offset, st.size)),
+  };
+}
+
+/**
+ * Same file as the one the stored offset belongs to? Same inode, not shrunk, same first bytes, and the
+ * same bytes just before the offset (a file rewritten in place with the same size differs there).
+ */
+function sameFile(fd: number, file: SourceFile, id: FileIdentity): boolean {
   if (file.head === null) return true; // nothing read yet
   if (file.inode !== null && id.inode !== null && file.inode !== id.inode) return false;
   if (id.size < file.offset || id.size < file.size) return false;
   const n = Math.min(file.head.length, id.head.length);
-  return file.head.slice(0, n) === id.head.slice(0, n);
+  if (file.head.slice(0, n) !== id.head.slice(0, n)) return false;
+  if (file.tail !== null && bytesAt(fd, Math.max(0, file.offset - HEAD_BYTES), file.offset) !== file.tail) return false;
+  return true;
 }
 
 function parseState<T>(json: string | null, fresh: () => T): T {
@@ -73,8 +89,8 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
   }
   try {
     const st = fs.fstatSync(fd);
-    let id = identityOf(fd, st);
-    if (!sameFile(file, id)) {
+    const id = identityOf(fd, st, file.offset);
+    if (!sameFile(fd, file, id)) {
       store.resetFile(file);
       file = store.getFile(file.path)!;
       result.replaced = true;
@@ -96,7 +112,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       const prev = parseState<{ value: unknown } | null>(file.state, () => null);
       const state = parsed.issues.length ? prev : { value: parsed.value };
       if (!parsed.issues.length) store.clearIssues(file.path, 'YAML does not parse');
-      store.commitChunk({ file, offset: st.size, identity: id, state, issues: parsed.issues });
+      store.commitChunk({ file, offset: st.size, identity: identityOf(fd, st, st.size), state, issues: parsed.issues });
       result.bytes = st.size;
       result.issues += parsed.issues.length;
       return result;
@@ -111,8 +127,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       const chunk = buf.subarray(0, n);
       const atEnd = offset + n >= st.size;
       const r = readChunk(file, chunk, offset, state, final && atEnd, atEnd);
-      id = { ...id };
-      const commit: ChunkCommit = { ...r.commit, file, offset: offset + r.consumed, identity: id, state: r.state };
+      const commit: ChunkCommit = { ...r.commit, file, offset: offset + r.consumed, identity: identityOf(fd, st, offset + r.consumed), state: r.state };
       const { points } = store.commitChunk(commit);
       result.points += points;
       result.bytes += r.consumed;

@@ -7,7 +7,7 @@ import { Store } from '../../server/db/store';
 import { iteratePoints } from '../../server/db/points';
 import type { ScalarRecord } from '../../server/ingest/types';
 
-const identity = { size: 100, inode: 1, mtimeMs: 1, head: 'aa' };
+const identity = { size: 100, inode: 1, mtimeMs: 1, head: 'aa', tail: '' };
 
 describe('store', () => {
   let h: DbHandle;

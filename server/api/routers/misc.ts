@@ -1,0 +1,68 @@
+// Small read-only areas: GPU samples, validation tables, ingest errors.
+import { z } from 'zod';
+import { router, publicProcedure } from '../trpc';
+import { minMaxDownsample } from '../../analysis/downsample';
+
+type Metric = 'util' | 'memUtil' | 'memUsedMb' | 'powerW' | 'tempC';
+const METRICS: { key: Metric; col: string }[] = [
+  { key: 'util', col: 'util' },
+  { key: 'memUtil', col: 'mem_util' },
+  { key: 'memUsedMb', col: 'mem_used_mb' },
+  { key: 'powerW', col: 'power_w' },
+  { key: 'tempC', col: 'temp_c' },
+];
+
+export const gpuRouter = router({
+  series: publicProcedure
+    .input(z.object({ runIds: z.array(z.number().int()).min(1).max(20), maxPoints: z.number().int().min(10).max(20_000).default(2000) }))
+    .query(({ ctx, input }) => {
+      const out: { runId: number; gpu: number; metric: Metric; x: number[]; y: number[] }[] = [];
+      for (const runId of input.runIds) {
+        const gpus = ctx.db.sqlite.prepare('SELECT DISTINCT gpu FROM gpu_samples WHERE run_id = ? ORDER BY gpu').all(runId) as { gpu: number }[];
+        for (const { gpu } of gpus) {
+          const rows = ctx.db.sqlite
+            .prepare(`SELECT time, ${METRICS.map((m) => m.col).join(', ')} FROM gpu_samples WHERE run_id = ? AND gpu = ? ORDER BY time, id`)
+            .all(runId, gpu) as Record<string, number | null>[];
+          for (const m of METRICS) {
+            const x: number[] = [];
+            const y: number[] = [];
+            rows.forEach((r, i) => {
+              const v = r[m.col];
+              if (v === null || v === undefined) return;
+              x.push(r.time ?? i); // samples without a clock keep their order
+              y.push(v);
+            });
+            if (y.length) out.push({ runId, gpu, metric: m.key, ...minMaxDownsample(x, y, input.maxPoints) });
+          }
+        }
+      }
+      return { series: out };
+    }),
+});
+
+export const logsRouter = router({
+  validationTables: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => {
+    const rows = ctx.db.sqlite
+      .prepare('SELECT kind, name, epoch, iterations, sanity, time, line, columns, rows FROM validation_tables WHERE run_id = ? ORDER BY iterations, kind, name')
+      .all(input.runId) as { kind: 'val' | 'test' | 'extra_val'; name: string; epoch: number; iterations: number; sanity: number; time: number | null; line: number | null; columns: string; rows: string }[];
+    return rows.map((r) => ({
+      ...r,
+      sanity: r.sanity === 1,
+      columns: JSON.parse(r.columns) as { score: string; stat: string }[],
+      rows: JSON.parse(r.rows) as { label: string; values: (number | null)[] }[],
+    }));
+  }),
+});
+
+export const ingestRouter = router({
+  errors: publicProcedure.input(z.object({ runId: z.number().int().optional() }).default({})).query(({ ctx, input }) => {
+    const where = input.runId === undefined ? '' : 'WHERE e.run_id = ?';
+    const args = input.runId === undefined ? [] : [input.runId];
+    return ctx.db.sqlite
+      .prepare(
+        `SELECT e.id, e.run_id AS runId, r.name AS run, e.path AS file, e."offset" AS "offset", e.line, e.reason, e.created_at AS createdAt
+         FROM ingest_errors e LEFT JOIN runs r ON r.id = e.run_id ${where} ORDER BY e.path, e."offset", e.line, e.id`,
+      )
+      .all(...args) as { id: number; runId: number | null; run: string | null; file: string; offset: number | null; line: number | null; reason: string; createdAt: number }[];
+  }),
+});

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, UsageError } from '../args';
+import { type CliIO } from '../context';
+import { openDb } from '../../db/open';
+import { Store } from '../../db/store';
+import { resolveDbPath } from '../../paths';
+import { RunWatcher } from '../../watch/watcher';
+import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
+
+export const help = `Usage: lrscope watch <path>... [--db FILE] [--port 3000] [--host 127.0.0.1] [--poll [MS]]
+
+Ingests every run under the paths, keeps following them while they train (new runs, new event files,
+growing logs, files replaced or truncated, runs deleted), and serves the dashboard. One process:
+the watcher, plus the Next.js dashboard it supervises. Ctrl-C stops both.
+
+  --db FILE         database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)
+  --port N          dashboard port (default 3000)
+  --host ADDR       dashboard address (default 127.0.0.1; 0.0.0.0 to share on the network)
+  --poll [MS]       poll files every MS ms (default 1000) instead of inotify: for NFS/SMB/sshfs folders
+  --demo-when-empty if the paths hold no run yet, also start 'lrscope demo <first path>/demo' (npm start)
+  --no-dashboard    only watch and ingest`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, {
+    db: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    poll: { type: 'optional-number' },
+    'demo-when-empty': { type: 'boolean' },
+    'no-dashboard': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (flags.help) {
+    io.out(help + '\n');
+    return 0;
+  }
+  if (!positionals.length) throw new UsageError('watch needs at least one path');
+  const port = flags.port === undefined ? 3000 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
+  const host = (flags.host as string | undefined) ?? '127.0.0.1';
+  const pollMs = flags.poll === undefined ? null : flags.poll === true ? 1000 : (flags.poll as number);
+  const demoWhenEmpty = flags['demo-when-empty'] === true;
+  for (const p of positionals) {
+    if (!fs.existsSync(p)) {
+      if (demoWhenEmpty) fs.mkdirSync(p, { recursive: true });
+      else throw new UsageError(`no such folder: ${p}`);
+    }
+  }
+  const dbPath = resolveDbPath(flags.db as string | undefined);
+  const withDashboard = flags['no-dashboard'] !== true;
+  if (withDashboard && !(await portIsFree(port, host))) {
+    throw new UsageError(`port ${port} is in use on ${host}: stop the other process or pass --port N`);
+  }
+
+  const handle = openDb(dbPath);
+  const store = new Store(handle);
+  const watcher = new RunWatcher({ paths: positionals, store, pollMs, log: (l) => io.err(l + '\n') });
+  let dashboard: Dashboard | null = null;
+  let demo: { stop(): Promise<void> } | null = null;
+  let stopping = false;
+
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    io.err('\nStopping…\n');
+    await demo?.stop();
+    await watcher.close();
+    await dashboard?.stop();
+    handle.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    if (withDashboard) {
+      ensureBuild(io.out);
+      dashboard = await startDashboard({ port, host, db: dbPath });
+      dashboard.child.once('exit', (code) => {
+        if (!stopping) {
+          io.err(`lrscope watch: the dashboard process exited (code ${code}); stopping.\n`);
+          void stop(1);
+        }
+      });
+    }
+    io.out(`Watching ${positionals.map((p) => path.resolve(p)).join(', ')}${pollMs ? ` (polling every ${pollMs} ms)` : ''}\n`);
+    io.out(`Database: ${dbPath}\n`);
+    await watcher.start();
+    const runs = (handle.sqlite.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+    io.out(`${runs} run${runs === 1 ? '' : 's'} in the database.\n`);
+    if (demoWhenEmpty && runsUnder(handle.sqlite, positionals) === 0) {
+      const dir = path.resolve(positionals[0], 'demo');
+      const { startDemo } = await import('../../demo/demoWriter');
+      demo = startDemo({ dir, scenario: 'healthy', speed: 1, steps: 200_000 });
+      io.out(`No runs in ${positionals[0]} yet: started a simulated LaMa job writing to ${dir} (lrscope demo) so there is something live to look at.\n`);
+    }
+    if (dashboard) io.out(`Dashboard: ${dashboard.url}   (Ctrl-C to stop)\n`);
+  } catch (err) {
+    io.err(`lrscope watch: ${(err as Error).message}\n`);
+    await stop(err instanceof UsageError ? 2 : 1);
+  }
+  await new Promise<void>(() => {}); // runs until a signal
+  return 0;
+}
+
+function runsUnder(sqlite: import('better-sqlite3').Database, roots: string[]): number {
+  const abs = roots.map((r) => path.resolve(r));
+  const rows = sqlite.prepare('SELECT path FROM runs').all() as { path: string }[];
+  return rows.filter((r) => abs.some((a) => r.path === a || r.path.startsWith(a + path.sep))).length;
+}

@@ -1,0 +1,91 @@
+// Starting the dashboard for `lrscope watch`: build when needed, check the port, run the supervised
+// Next.js process (scripts/serve.mjs).
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { packageRoot } from '../paths';
+
+const SOURCES = ['app', 'server', 'next.config.mjs', 'package.json'];
+
+function newestMtime(p: string): number {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) max = Math.max(max, newestMtime(path.join(p, e)));
+  return max;
+}
+
+/** True when .next holds a build newer than every source file of the dashboard. */
+export function buildIsFresh(root = packageRoot()): boolean {
+  const id = path.join(root, '.next', 'BUILD_ID');
+  if (!fs.existsSync(id)) return false;
+  const built = fs.statSync(id).mtimeMs;
+  return SOURCES.every((s) => newestMtime(path.join(root, s)) <= built);
+}
+
+export function ensureBuild(log: (s: string) => void): void {
+  const root = packageRoot();
+  if (buildIsFresh(root)) return;
+  log('Building the dashboard (next build, first start or sources changed; ~30 s)…\n');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (r.status !== 0) throw new Error('next build failed (see the output above)');
+}
+
+export function portIsFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+export interface Dashboard {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function startDashboard(opts: { port: number; host: string; db: string }): Promise<Dashboard> {
+  const root = packageRoot();
+  const child = fork(path.join(root, 'scripts', 'serve.mjs'), [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      LRSCOPE_ROOT: root,
+      LRSCOPE_DB: opts.db,
+      LRSCOPE_HOST: opts.host,
+      LRSCOPE_PORT: String(opts.port),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: { type: string; port?: number; code?: string; message?: string }) => {
+      if (m.type === 'ready') {
+        const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+        resolve({ child, url: `http://${host}:${m.port}`, stop });
+      } else if (m.type === 'error') {
+        reject(new Error(m.code === 'EADDRINUSE' ? `port ${opts.port} is in use on ${opts.host}: stop the other process or pass --port N` : `dashboard failed: ${m.message}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`dashboard process exited (code ${code})`)));
+  });
+}
