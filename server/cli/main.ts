@@ -5,6 +5,7 @@ import * as ingest from './commands/ingest';
 import * as runs from './commands/runs';
 import * as exportCmd from './commands/export';
 import * as errors from './commands/errors';
+import * as demo from './commands/demo';
 import * as watch from './commands/watch';
 
 interface Command {
@@ -12,7 +13,7 @@ interface Command {
   run(argv: string[], io: CliIO): number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch };
+const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch, demo };
 
 const USAGE = `lrscope — watch LaMa / PyTorch Lightning training runs and tune their learning-rate schedule
 
@@ -24,6 +25,7 @@ Commands:
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting
+  demo [dir]         simulate a LaMa training job writing live (--scenario, --speed, --steps)
 
 'lrscope <command> --help' tells more. Database: --db FILE, $LRSCOPE_DB, or .lrscope/lrscope.db.
 `;

@@ -53,6 +53,11 @@ export interface DemoOptions {
   flushEveryMs?: number;
   /** called after each tick with the number of steps done so far */
   onProgress?: (step: number) => void;
+  /**
+   * How often a write stops short (tests raise these): an event-file flush inside its last record
+   * (default 0.5), a train.log write inside its last line (default 0.15).
+   */
+  cutProbability?: { events?: number; log?: number };
 }
 
 export interface DemoHandle {
@@ -92,6 +97,8 @@ export function startDemo(o: DemoOptions): DemoHandle {
   const maxEpochs = cfg.steps / cfg.limitTrainBatches;
   const rate = STEPS_PER_SECOND * o.speed; // steps per real second
   const flushEveryMs = o.flushEveryMs ?? DEFAULT_FLUSH_MS;
+  const eventCutProb = o.cutProbability?.events ?? EVENT_CUT_PROB;
+  const logCutProb = o.cutProbability?.log ?? LOG_CUT_PROB;
 
   // ---- layout -------------------------------------------------------------------------------
   const dir = path.resolve(o.dir);
@@ -174,7 +181,7 @@ export function startDemo(o: DemoOptions): DemoHandle {
     let total = -headWritten;
     for (const r of queue) total += r.bytes.length;
     let n = total;
-    if (allowCut && ioRand() < EVENT_CUT_PROB) {
+    if (allowCut && ioRand() < eventCutProb) {
       const last = queue[queue.length - 1];
       const lastLeft = queue.length === 1 ? last.bytes.length - headWritten : last.bytes.length;
       if (lastLeft >= 2) n = total - lastLeft + 1 + Math.floor(ioRand() * (lastLeft - 1));
@@ -201,14 +208,16 @@ export function startDemo(o: DemoOptions): DemoHandle {
     writeAll(eventFd, Buffer.concat(parts));
   };
 
+  let logHeld = false; // the last write left a line unfinished: the next one completes it
   const flushLog = (allowCut: boolean) => {
     if (!logPending) return;
     let n = logPending.length;
-    if (allowCut && logPending.endsWith('\n') && ioRand() < LOG_CUT_PROB) {
+    if (allowCut && !logHeld && logPending.endsWith('\n') && ioRand() < logCutProb) {
       const lineStart = logPending.lastIndexOf('\n', n - 2) + 1;
       const lineLen = n - lineStart; // with its '\n'
       if (lineLen >= 2) n = lineStart + 1 + Math.floor(ioRand() * (lineLen - 1));
     }
+    logHeld = n < logPending.length;
     writeAll(logFd, Buffer.from(logPending.slice(0, n), 'utf8'));
     logPending = logPending.slice(n);
   };

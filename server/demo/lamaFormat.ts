@@ -223,10 +223,10 @@ export function evaluationRecords(ms: number, upTo: 'all' | 'fid' = 'all'): stri
   const ev = 'saicinpainting.evaluation.evaluator';
   const fid = 'saicinpainting.evaluation.losses.base_loss';
   let out = logRecord(ms, ev, 'INFO', `${EVALUATOR}: evaluation_end called`);
-  for (const score of ['ssim', 'lpips']) {
-    out += logRecord(ms, ev, 'INFO', `Getting value of ${score}`);
-    out += logRecord(ms + 1, ev, 'INFO', `Getting value of ${score} done`);
-  }
+  out += logRecord(ms, ev, 'INFO', 'Getting value of ssim');
+  out += logRecord(ms + 1, ev, 'INFO', 'Getting value of ssim done');
+  out += logRecord(ms + 1, ev, 'INFO', 'Getting value of lpips');
+  out += logRecord(ms + 1, ev, 'INFO', 'Getting value of lpips done');
   out += logRecord(ms + 1, ev, 'INFO', 'Getting value of fid');
   out += logRecord(ms + 1, fid, 'INFO', 'FIDscore get_value called');
   if (upTo === 'fid') return out;
