@@ -1,4 +1,6 @@
 import type { ReactNode } from 'react';
+import Link from 'next/link';
+import { Providers } from './_components/Providers';
 import './globals.css';
 
 export const metadata = {
@@ -11,9 +13,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body>
         <header className="top">
-          <a href="/" className="brand">lrscope</a>
+          <Link href="/" className="brand">lrscope</Link>
+          <span className="muted">loss + learning-rate curves, live</span>
         </header>
-        <main>{children}</main>
+        <main>
+          <Providers>{children}</Providers>
+        </main>
       </body>
     </html>
   );

@@ -91,6 +91,7 @@ function writeAll(fd: number, buf: Buffer): void {
 
 export function startDemo(o: DemoOptions): DemoHandle {
   if (!(o.speed > 0) || !Number.isFinite(o.speed)) throw new RangeError(`speed must be a positive number (got ${o.speed})`);
+  if (!(o.steps >= 1) || !Number.isFinite(o.steps)) throw new RangeError(`steps must be at least 1 (got ${o.steps})`);
   const base = defaultConfig(o.scenario, o.steps);
   const cfg: ScenarioConfig = o.seed === undefined ? base : { ...base, seed: o.seed };
   const scenario = o.scenario;
@@ -208,18 +209,20 @@ export function startDemo(o: DemoOptions): DemoHandle {
     writeAll(eventFd, Buffer.concat(parts));
   };
 
-  let logHeld = false; // the last write left a line unfinished: the next one completes it
+  let logRest: Buffer = Buffer.alloc(0); // bytes held back by the last write (the rest of a line)
   const flushLog = (allowCut: boolean) => {
-    if (!logPending) return;
-    let n = logPending.length;
-    if (allowCut && !logHeld && logPending.endsWith('\n') && ioRand() < logCutProb) {
-      const lineStart = logPending.lastIndexOf('\n', n - 2) + 1;
+    if (!logPending && !logRest.length) return;
+    const held = logRest.length > 0; // the last write left a line unfinished: this one completes it
+    const bytes = logPending ? Buffer.concat([logRest, Buffer.from(logPending, 'utf8')]) : logRest;
+    logPending = '';
+    let n = bytes.length;
+    if (allowCut && !held && bytes[n - 1] === 0x0a && ioRand() < logCutProb) {
+      const lineStart = bytes.lastIndexOf(0x0a, n - 2) + 1;
       const lineLen = n - lineStart; // with its '\n'
       if (lineLen >= 2) n = lineStart + 1 + Math.floor(ioRand() * (lineLen - 1));
     }
-    logHeld = n < logPending.length;
-    writeAll(logFd, Buffer.from(logPending.slice(0, n), 'utf8'));
-    logPending = logPending.slice(n);
+    writeAll(logFd, bytes.subarray(0, n));
+    logRest = Buffer.from(bytes.subarray(n));
   };
 
   const flushGpu = () => {

@@ -181,8 +181,8 @@ export function trainValues(s: Scenario, step: number, cfg: ScenarioConfig, rand
   const pl = (0.8 + 0.7 * d) * mult(0.03, n[2]) * (1 + osc) * Math.sqrt(g);
   const genAdv = (4.3 + 0.4 * d + 5 * m) * mult(0.04, n[3]) * (1 + osc) * g;
   // discriminator logits: from 0 (chance) towards ±0.15 as both players learn; D runs away in gan_imbalance
-  const real = 0.15 * learned + 3.8 * m + 0.04 * n[4] - 0.6 * osc;
-  const fake = -0.1 * learned - 3.6 * m + 0.04 * n[5] + 0.6 * osc;
+  const real = 0.15 * learned + 3.8 * m + 0.04 * n[4] + 0.6 * osc;
+  const fake = -0.1 * learned - 3.6 * m + 0.04 * n[5] - 0.6 * osc;
   const gp = 0.003 * (1 + 4 * m) * Math.exp(0.15 * n[6]) * g;
   const discr = (softplus(-real) + softplus(fake) + gp) * mult(0.02, n[7]) * g;
 
@@ -197,9 +197,9 @@ export function trainValues(s: Scenario, step: number, cfg: ScenarioConfig, rand
     train_adv_discr_real_gp: gp,
   };
   if (s === 'divergence' && step >= explodeStep(cfg)) {
-    // the first non-finite point overflows float32, everything after it is NaN
+    // the first non-finite point has overflowed (float32 Inf), everything after it is NaN
     const first = step - cfg.logEveryNSteps < explodeStep(cfg);
-    for (const t of TRAIN_TAGS) out[t] = first && t !== 'train_gen_l1' ? 1e39 : NaN;
+    for (const t of TRAIN_TAGS) out[t] = first && t !== 'train_gen_l1' ? Infinity : NaN;
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, publicProcedure } from '../trpc';
-import { getRun, listRunSummaries, type RunSummary } from '../../db/runs';
+import { getRun, listRunSummaries, compareSummary, type RunSummary } from '../../db/runs';
 import { RUN_STATUSES } from '../../db/schema';
 import { flattenConfig, configDiff } from '../../db/configDiff';
+import { listSamples } from '../../db/samples';
 
 const SORTABLE = ['name', 'status', 'configName', 'startedAt', 'updatedAt', 'lastStep', 'genLr', 'discLr', 'batchSize', 'points', 'meanGpuUtil', 'keyMetric', 'epoch'] as const;
 
@@ -82,6 +83,15 @@ export const runsRouter = router({
       )
       .all(input.runId) as { tag: string; plugin: string | null; points: number; firstStep: number | null; lastStep: number | null; lastValue: number | null; segments: number }[];
   }),
+
+  samples: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => {
+    const r = getRun(ctx.db.sqlite, input.runId);
+    return r && r.kind === 'lama' ? listSamples(r.path) : [];
+  }),
+
+  compareSummaries: publicProcedure
+    .input(z.object({ runIds: z.array(z.number().int()).min(1).max(20) }))
+    .query(({ ctx, input }) => input.runIds.map((id) => compareSummary(ctx.db.sqlite, id))),
 
   configDiff: publicProcedure
     .input(z.object({ runIds: z.array(z.number().int()).min(2).max(20) }))

@@ -1,0 +1,56 @@
+'use client';
+import type { XAxisName } from './format';
+
+export interface ViewState {
+  x: XAxisName;
+  smoothing: number;
+  logY: boolean;
+  showLr: boolean;
+  ignoreOutliers: boolean;
+  zoom: { min: number; max: number } | null;
+}
+
+type Get = (k: string, fallback?: string) => string;
+type Set = (patch: Record<string, string | number | boolean | null | undefined>) => void;
+
+export function readView(get: Get): ViewState {
+  const zoom = get('zoom');
+  const [a, b] = zoom.split('~').map(Number);
+  const x = get('x', 'step') as XAxisName;
+  return {
+    x: ['step', 'epoch', 'relative', 'wall', 'samples'].includes(x) ? x : 'step',
+    smoothing: Math.min(0.99, Math.max(0, Number(get('smooth', '0.6')) || 0)),
+    logY: get('log') === '1',
+    showLr: get('lr', '1') !== '0',
+    ignoreOutliers: get('outliers', '1') !== '0',
+    zoom: zoom && Number.isFinite(a) && Number.isFinite(b) ? { min: a, max: b } : null,
+  };
+}
+
+export function zoomParam(z: { min: number; max: number } | null): string | null {
+  return z ? `${+z.min.toPrecision(10)}~${+z.max.toPrecision(10)}` : null;
+}
+
+export function Controls({ v, set, axes }: { v: ViewState; set: Set; axes: XAxisName[] }) {
+  return (
+    <div className="controls" data-testid="controls">
+      <label>
+        x-axis{' '}
+        <select data-testid="x-axis" value={v.x} onChange={(e) => set({ x: e.target.value === 'step' ? null : e.target.value, zoom: null })}>
+          {axes.map((a) => (
+            <option key={a} value={a}>{a === 'relative' ? 'relative time' : a === 'wall' ? 'wall time' : a}</option>
+          ))}
+        </select>
+      </label>
+      <label title="TensorBoard's debiased exponential moving average, restarted at each restart segment">
+        smoothing{' '}
+        <input data-testid="smoothing" type="range" min={0} max={0.99} step={0.01} value={v.smoothing} onChange={(e) => set({ smooth: Number(e.target.value) === 0.6 ? null : e.target.value })} />
+        <span className="num">{v.smoothing.toFixed(2)}</span>
+      </label>
+      <label><input data-testid="lr-overlay" type="checkbox" checked={v.showLr} onChange={(e) => set({ lr: e.target.checked ? null : '0' })} /> LR overlay</label>
+      <label><input data-testid="log-y" type="checkbox" checked={v.logY} onChange={(e) => set({ log: e.target.checked ? '1' : null })} /> log y</label>
+      <label><input data-testid="outliers" type="checkbox" checked={v.ignoreOutliers} onChange={(e) => set({ outliers: e.target.checked ? null : '0' })} /> ignore outliers</label>
+      {v.zoom ? <button type="button" data-testid="reset-zoom" onClick={() => set({ zoom: null })}>reset zoom</button> : <span className="hint">drag on a chart to zoom</span>}
+    </div>
+  );
+}

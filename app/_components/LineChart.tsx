@@ -1,0 +1,267 @@
+'use client';
+// chart.js wrapper for training curves: raw + smoothed per restart segment, an LR overlay on its own
+// log axis, log y, outlier-robust y range, drag-to-zoom, hover values of every series at that x,
+// CSV/PNG export. Updated in place (no re-creation) so live data does not flicker or lose zoom.
+import { useEffect, useRef, useState } from 'react';
+import {
+  Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation,
+  Interaction, type ChartDataset, type InteractionItem, type Plugin,
+} from 'chart.js';
+import { debiasedEma, percentileRange } from '@/server/analysis/smoothing';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation);
+
+// "every series at this x": for each visible dataset, the point nearest to the mouse's x value.
+type Modes = typeof Interaction.modes & { perDataset?: (typeof Interaction.modes)['nearest'] };
+(Interaction.modes as Modes).perDataset = (chart, e) => {
+  const items: InteractionItem[] = [];
+  const xScale = chart.scales.x;
+  if (!xScale || e.x === null || e.x === undefined) return items;
+  const xv = xScale.getValueForPixel(e.x as number);
+  if (xv === undefined) return items;
+  chart.data.datasets.forEach((ds, di) => {
+    const meta = chart.getDatasetMeta(di);
+    if (meta.hidden || !chart.isDatasetVisible(di) || (ds as { _hover?: boolean })._hover === false) return;
+    const data = ds.data as { x: number; y: number }[];
+    if (!data.length) return;
+    let lo = 0;
+    let hi = data.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (data[mid].x < xv) lo = mid + 1;
+      else hi = mid;
+    }
+    const best = lo > 0 && Math.abs(data[lo - 1].x - xv) < Math.abs(data[lo].x - xv) ? lo - 1 : lo;
+    if (Math.abs(xScale.getPixelForValue(data[best].x) - (e.x as number)) > 40) return;
+    const el = meta.data[best];
+    if (el) items.push({ element: el, datasetIndex: di, index: best });
+  });
+  return items;
+};
+
+export interface ChartSeries {
+  key: string;
+  label: string;
+  color: string;
+  segments: { x: number[]; y: number[] }[];
+  nonFinite?: number;
+}
+
+export interface LrSeries {
+  label: string;
+  color: string;
+  points: { x: number; y: number }[];
+  /** a what-if curve is dashed */
+  dashed?: boolean;
+}
+
+export interface Shade {
+  start: number;
+  end: number;
+  color: string;
+  label: string;
+}
+
+export interface LineChartProps {
+  title: string;
+  series: ChartSeries[];
+  lr: LrSeries[];
+  showLr: boolean;
+  smoothing: number;
+  logY: boolean;
+  ignoreOutliers: boolean;
+  xLabel: string;
+  formatX?: (x: number) => string;
+  zoom: { min: number; max: number } | null;
+  onZoom: (range: { min: number; max: number } | null) => void;
+  shades?: Shade[];
+  height?: number;
+}
+
+function alpha(color: string, a: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(color);
+  if (!m) return color;
+  const n = parseInt(m[1], 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+function buildDatasets(p: LineChartProps): ChartDataset<'line', { x: number; y: number }[]>[] {
+  const out: ChartDataset<'line', { x: number; y: number }[]>[] = [];
+  for (const s of p.series) {
+    s.segments.forEach((seg, i) => {
+      const raw = seg.x.map((x, j) => ({ x, y: seg.y[j] }));
+      const common = { parsing: false as const, normalized: true, pointRadius: 0, pointHoverRadius: 3, yAxisID: 'y', spanGaps: false };
+      if (p.smoothing > 0) {
+        const sm = debiasedEma(seg.y, p.smoothing);
+        out.push({ ...common, label: `${s.label} (raw)`, data: raw, borderColor: alpha(s.color, 0.25), borderWidth: 1, _hover: false } as ChartDataset<'line', { x: number; y: number }[]>);
+        out.push({ ...common, label: i === 0 ? s.label : `${s.label} (segment ${i + 1})`, data: seg.x.map((x, j) => ({ x, y: sm[j] })), borderColor: s.color, borderWidth: 1.6 });
+      } else {
+        out.push({ ...common, label: i === 0 ? s.label : `${s.label} (segment ${i + 1})`, data: raw, borderColor: s.color, borderWidth: 1.4 });
+      }
+    });
+  }
+  if (p.showLr) {
+    for (const l of p.lr) {
+      out.push({
+        label: l.label, data: l.points, parsing: false, normalized: true, yAxisID: 'y2', borderColor: l.color, borderWidth: 1.5,
+        borderDash: l.dashed ? [6, 4] : [2, 2], pointRadius: 0, stepped: 'before',
+      } as ChartDataset<'line', { x: number; y: number }[]>);
+    }
+  }
+  return out;
+}
+
+function yBounds(p: LineChartProps): { min?: number; max?: number } {
+  if (!p.ignoreOutliers) return {};
+  const vals: number[] = [];
+  for (const s of p.series) for (const seg of s.segments) for (const [j, y] of seg.y.entries()) {
+    if (p.zoom && (seg.x[j] < p.zoom.min || seg.x[j] > p.zoom.max)) continue;
+    vals.push(y);
+  }
+  const r = percentileRange(vals);
+  if (!r) return {};
+  const pad = (r.max - r.min) * 0.15 || Math.abs(r.max) * 0.1 || 1;
+  return p.logY ? { min: r.min > 0 ? r.min / 1.3 : undefined, max: r.max * 1.3 } : { min: r.min - pad, max: r.max + pad };
+}
+
+const shadePlugin = {
+  id: 'shades',
+  beforeDatasetsDraw(chart: Chart) {
+    const shades = (chart.options.plugins as { shades?: Shade[] } | undefined)?.shades ?? [];
+    const { ctx, chartArea, scales } = chart;
+    for (const s of shades) {
+      const a = Math.max(chartArea.left, scales.x.getPixelForValue(s.start));
+      const b = Math.min(chartArea.right, scales.x.getPixelForValue(s.end));
+      if (b <= a) continue;
+      ctx.save();
+      ctx.fillStyle = s.color;
+      ctx.fillRect(a, chartArea.top, b - a, chartArea.bottom - chartArea.top);
+      ctx.restore();
+    }
+  },
+};
+
+export default function LineChart(p: LineChartProps) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart<'line', { x: number; y: number }[]> | null>(null);
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const props = useRef(p);
+  props.current = p;
+
+  useEffect(() => {
+    if (!canvas.current) return;
+    chart.current = new Chart<'line', { x: number; y: number }[]>(canvas.current, {
+      type: 'line',
+      data: { datasets: [] },
+      plugins: [shadePlugin as Plugin<'line'>],
+      options: {
+        animation: false,
+        parsing: false,
+        normalized: true,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'perDataset' as 'nearest', intersect: false },
+        plugins: {
+          decimation: { enabled: true, algorithm: 'min-max' },
+          legend: { display: true, position: 'bottom', labels: { boxWidth: 10, filter: (item) => !String(item.text).endsWith('(raw)') } },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items.length ? `${props.current.xLabel} ${props.current.formatX ? props.current.formatX(items[0].parsed.x ?? 0) : items[0].parsed.x}` : ''),
+              label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toPrecision(6)}`,
+            },
+          },
+        },
+        scales: {
+          x: { type: 'linear', ticks: { maxRotation: 0, autoSkip: true, callback: (v) => (props.current.formatX ? props.current.formatX(Number(v)) : Number(v).toLocaleString()) } },
+          y: { type: 'linear', position: 'left' },
+          y2: { type: 'logarithmic', position: 'right', display: false, grid: { drawOnChartArea: false }, title: { display: true, text: 'LR (log)' } },
+        },
+      },
+    });
+    return () => {
+      chart.current?.destroy();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    c.data.datasets = buildDatasets(p);
+    const opts = c.options;
+    const y = yBounds(p);
+    opts.scales!.y = { type: p.logY ? 'logarithmic' : 'linear', position: 'left', min: y.min, max: y.max };
+    opts.scales!.y2 = { ...opts.scales!.y2, display: p.showLr && p.lr.length > 0 };
+    const x = opts.scales!.x as { min?: number; max?: number };
+    x.min = p.zoom?.min;
+    x.max = p.zoom?.max;
+    (opts.plugins as { shades?: Shade[] }).shades = p.shades ?? [];
+    c.update('none');
+  }, [p]);
+
+  const toX = (clientX: number): number | null => {
+    const c = chart.current;
+    if (!c || !canvas.current) return null;
+    const px = clientX - canvas.current.getBoundingClientRect().left;
+    return c.scales.x.getValueForPixel(px) ?? null;
+  };
+
+  const exportCsv = () => {
+    const lines = ['series,segment,x,y'];
+    for (const s of p.series) s.segments.forEach((seg, i) => seg.x.forEach((x, j) => lines.push(`"${s.label.replace(/"/g, '""')}",${i},${x},${seg.y[j]}`)));
+    download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), `${p.title}.csv`);
+  };
+  const exportPng = () => {
+    const url = chart.current?.toBase64Image('image/png', 1);
+    if (url) download(url, `${p.title}.png`);
+  };
+
+  return (
+    <div className="chart" data-title={p.title}>
+      <div className="chart-head">
+        <span className="chart-title">{p.title}</span>
+        {p.series.some((s) => s.nonFinite) ? <span className="badge critical" title="NaN or Inf values (not drawn)">{p.series.reduce((n, s) => n + (s.nonFinite ?? 0), 0)} non-finite</span> : null}
+        <span className="spacer" />
+        {p.zoom ? <button type="button" className="link" onClick={() => p.onZoom(null)}>reset zoom</button> : null}
+        <button type="button" className="link" onClick={exportCsv}>CSV</button>
+        <button type="button" className="link" onClick={exportPng}>PNG</button>
+      </div>
+      <div
+        className="chart-body"
+        style={{ height: p.height ?? 240 }}
+        onMouseDown={(e) => {
+          if (e.button !== 0) return;
+          setDrag({ a: e.clientX, b: e.clientX });
+        }}
+        onMouseMove={(e) => drag && setDrag({ ...drag, b: e.clientX })}
+        onMouseUp={(e) => {
+          if (!drag) return;
+          const a = toX(drag.a);
+          const b = toX(e.clientX);
+          setDrag(null);
+          if (a !== null && b !== null && Math.abs(e.clientX - drag.a) > 6) p.onZoom({ min: Math.min(a, b), max: Math.max(a, b) });
+        }}
+        onMouseLeave={() => setDrag(null)}
+      >
+        <canvas ref={canvas} />
+        {drag && canvas.current ? (
+          <div
+            className="drag"
+            style={{
+              left: Math.min(drag.a, drag.b) - canvas.current.getBoundingClientRect().left,
+              width: Math.abs(drag.b - drag.a),
+            }}
+          />
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function download(href: Blob | string, name: string): void {
+  const a = document.createElement('a');
+  a.href = typeof href === 'string' ? href : URL.createObjectURL(href);
+  a.download = name.replace(/[^\w.%-]+/g, '_');
+  a.click();
+  if (typeof href !== 'string') setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}

@@ -1,0 +1,195 @@
+// Divergence (rules §5.1): D1 non-finite values; D2 explosion — a 3-block rolling median above 10× the
+// running minimum (or |x| > 1e5, AUTOTRAINER's bound); D3 sustained multiplicative growth — a window whose
+// level at least doubled over the running minimum with a significant Mann–Kendall increase. Always critical.
+import { argMin, mannKendall, median } from '../robust';
+import { overlapsEvent } from '../scheduleEvents';
+import type { AnalysisInput, Finding, PreparedSeries } from '../types';
+import { fmtNum } from '../types';
+
+export const DIVERGENCE = {
+  explosionFactor: 10,
+  absoluteBound: 1e5,
+  growthFactor: 2,
+  growthFactorNearEvent: 3,
+  growthWindows: [10, 20, 40, 80],
+  mkZ: 3,
+};
+
+interface Hit {
+  tag: string;
+  rule: 'D1' | 'D2' | 'D3';
+  /** where the divergence started (last low point before it, or first non-finite) */
+  onset: number;
+  /** first step at which the rule held */
+  alarm: number;
+  detail: Record<string, unknown>;
+}
+
+/** 3-point rolling median of block medians (a single outlier block cannot trigger anything). */
+function rm3(x: Float64Array): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = median(x, Math.max(0, i - 1), Math.min(n, i + 2));
+  return out;
+}
+
+function onsetBefore(s: PreparedSeries, smooth: Float64Array, idx: number): number {
+  const k = argMin(smooth, 0, Math.max(1, idx));
+  return k >= 0 ? s.blocks.step[k] : s.blocks.step[0];
+}
+
+function scanSeries(s: PreparedSeries, input: AnalysisInput): Hit | null {
+  const { blocks } = s;
+  const n = blocks.n;
+  const x = blocks.med;
+  const hits: Hit[] = [];
+  if (s.firstNonFinite) {
+    const i = blocks.step.findIndex((st) => st >= s.firstNonFinite!.step);
+    const sm = rm3(x);
+    // if the loss was already growing, the divergence started at its last low point
+    const k = Math.max(0, i);
+    const low = argMin(sm, 0, Math.max(1, k));
+    const lowVal = low >= 0 ? sm[low] : NaN;
+    const lastFinite = median(x, Math.max(0, k - 3), k);
+    const onset = Number.isFinite(lastFinite) && Number.isFinite(lowVal) && lastFinite > 2 * Math.abs(lowVal) && s.info.role === 'sup' ? blocks.step[low] : s.firstNonFinite.step;
+    hits.push({
+      tag: s.tag,
+      rule: 'D1',
+      onset: Math.min(onset, s.firstNonFinite.step),
+      alarm: s.firstNonFinite.step,
+      detail: { firstNonFiniteStep: s.firstNonFinite.step, value: String(s.firstNonFinite.value) },
+    });
+  }
+  if (n >= 3) {
+    const sm = rm3(x);
+    // absolute bound, any role
+    for (let i = 1; i < n; i++) {
+      if (Math.abs(sm[i]) > DIVERGENCE.absoluteBound && Math.abs(sm[i - 1]) > DIVERGENCE.absoluteBound) {
+        hits.push({ tag: s.tag, rule: 'D2', onset: onsetBefore(s, sm, i), alarm: blocks.step[i], detail: { value: sm[i], bound: DIVERGENCE.absoluteBound } });
+        break;
+      }
+    }
+    if (s.info.role === 'sup' || s.info.role === 'val_loss') {
+      // D2: explosion relative to the running minimum, held on 2 consecutive blocks
+      let runMin = Infinity;
+      let prev = false;
+      for (let i = 0; i < n; i++) {
+        const v = sm[i];
+        if (!Number.isFinite(v)) continue;
+        const cond = runMin > 0 && runMin < Infinity && v > DIVERGENCE.explosionFactor * runMin;
+        if (cond && (prev || s.info.role === 'val_loss')) {
+          hits.push({
+            tag: s.tag,
+            rule: 'D2',
+            onset: onsetBefore(s, sm, i),
+            alarm: blocks.step[i],
+            detail: { level: v, runningMin: runMin, ratio: v / runMin, threshold: DIVERGENCE.explosionFactor },
+          });
+          break;
+        }
+        prev = cond;
+        if (!cond) runMin = Math.min(runMin, v);
+      }
+      // D3: sustained growth (train losses only: validation has too few points)
+      if (s.info.role === 'sup') {
+        const warmIdx = blocks.step.findIndex((st) => st >= input.budget.warmEnd);
+        const prefixMin = new Float64Array(n);
+        let m = Infinity;
+        for (let i = 0; i < n; i++) {
+          if (Number.isFinite(sm[i])) m = Math.min(m, sm[i]);
+          prefixMin[i] = m;
+        }
+        let found: Hit | null = null;
+        for (const W of DIVERGENCE.growthWindows) {
+          if (found) break;
+          if (n < W + 2) continue;
+          const q = Math.max(2, Math.floor(W / 4));
+          let streak = 0;
+          for (let end = Math.max(W, warmIdx + W); end <= n; end += q) {
+            const start = end - W;
+            const startLevel = median(x, start, start + q);
+            const endLevel = median(x, end - q, end);
+            const refMin = prefixMin[Math.max(0, start - 1)];
+            const nearEvent = overlapsEvent(input.events, blocks.step[start], blocks.step[end - 1]);
+            const factor = nearEvent ? DIVERGENCE.growthFactorNearEvent : DIVERGENCE.growthFactor;
+            let ok = refMin > 0 && endLevel > factor * refMin && endLevel > 1.5 * startLevel;
+            let z = NaN;
+            if (ok) {
+              z = mannKendall(x.subarray(start, end)).z;
+              ok = z > DIVERGENCE.mkZ;
+            }
+            streak = ok ? streak + 1 : 0;
+            const atEnd = ok && end + q > n;
+            if (streak >= 2 || atEnd) {
+              found = {
+                tag: s.tag,
+                rule: 'D3',
+                onset: onsetBefore(s, sm, end - 1),
+                alarm: blocks.step[end - 1],
+                detail: {
+                  windowBlocks: W,
+                  windowSteps: [blocks.step[start], blocks.step[end - 1]],
+                  levelStart: startLevel,
+                  levelEnd: endLevel,
+                  runningMin: refMin,
+                  growth: endLevel / refMin,
+                  growthThreshold: factor,
+                  mannKendallZ: z,
+                  zThreshold: DIVERGENCE.mkZ,
+                },
+              };
+              break;
+            }
+          }
+        }
+        if (found) hits.push(found);
+      }
+    }
+  }
+  if (!hits.length) return null;
+  hits.sort((a, b) => a.alarm - b.alarm);
+  return hits[0];
+}
+
+export function detectDivergence(input: AnalysisInput): Finding[] {
+  const hits: Hit[] = [];
+  for (const s of [...input.train, ...input.val]) {
+    if (s.info.role === 'ignore') continue;
+    const h = scanSeries(s, input);
+    if (h) hits.push(h);
+  }
+  if (!hits.length) return [];
+  hits.sort((a, b) => a.alarm - b.alarm);
+  const first = hits[0];
+  const onset = Math.min(...hits.map((h) => h.onset));
+  const nonFinite = hits.filter((h) => h.rule === 'D1');
+  const what =
+    first.rule === 'D1'
+      ? `${first.tag} became ${first.detail.value} at step ${first.alarm}`
+      : first.rule === 'D2'
+        ? `${first.tag} exploded to ${fmtNum(Number(first.detail.level ?? first.detail.value))} (${first.detail.ratio ? `${fmtNum(Number(first.detail.ratio), 2)}× its running minimum` : `above ${fmtNum(DIVERGENCE.absoluteBound)}`}) by step ${first.alarm}`
+        : `${first.tag} grew ${fmtNum(Number(first.detail.growth), 2)}× above its running minimum (Mann–Kendall z = ${fmtNum(Number(first.detail.mannKendallZ), 3)}) by step ${first.alarm}`;
+  return [
+    {
+      kind: 'divergence',
+      severity: 'critical',
+      metrics: [...new Set(hits.map((h) => h.tag))],
+      startStep: onset,
+      endStep: input.budget.lastStep,
+      summary: `Training diverged: ${what}, starting from the low point at step ${onset}${nonFinite.length > 1 ? `; ${nonFinite.length} tags hold NaN/Inf` : ''}.`,
+      evidence: {
+        rule: first.rule,
+        alarmStep: first.alarm,
+        onsetStep: onset,
+        hits: hits.map((h) => ({ tag: h.tag, rule: h.rule, onsetStep: h.onset, alarmStep: h.alarm, ...h.detail })),
+        thresholds: {
+          explosionFactor: DIVERGENCE.explosionFactor,
+          absoluteBound: DIVERGENCE.absoluteBound,
+          growthFactor: DIVERGENCE.growthFactor,
+          mannKendallZ: DIVERGENCE.mkZ,
+        },
+      },
+      suggestions: [],
+    },
+  ];
+}

@@ -1,0 +1,127 @@
+// GPU under-utilisation: the GPU is idle or half-used while the run trains (input-pipeline bound).
+// Samples are restricted to the training time span (from the wall times of the training points, gaps
+// of a resumed run removed), then judged in 8 consecutive windows (≥ 12 samples each):
+//   low:    median utilisation < 50%;
+//   gappy:  > 25% of the samples below 10% (the data loader starves the GPU);
+// and the condition must hold in ≥ 2 consecutive windows and in ≥ 1/3 of all windows. Short dips
+// (validation, checkpointing, start-up) do not reach these fractions.
+import { median, lowerBound } from '../robust';
+import type { AnalysisInput, Finding } from '../types';
+import { pct } from '../types';
+
+export const GPU = {
+  lowMedian: 50,
+  idleUtil: 10,
+  idleFraction: 0.25,
+  windows: 8,
+  minPerWindow: 12,
+};
+
+interface Win {
+  from: number;
+  to: number;
+  median: number;
+  idle: number;
+  bad: boolean;
+}
+
+/** Training wall-time spans (seconds), split where a resumed run left a gap. */
+function trainingSpans(input: AnalysisInput): { spans: [number, number][]; map: ((tSec: number) => number) | null } {
+  const src = input.train.filter((s) => s.wall && s.wall.some(Number.isFinite)).sort((a, b) => b.steps.length - a.steps.length)[0];
+  if (!src || !src.wall) return { spans: [], map: null };
+  const w: number[] = [];
+  const st: number[] = [];
+  for (let i = 0; i < src.wall.length; i++) if (Number.isFinite(src.wall[i])) {
+    w.push(src.wall[i]);
+    st.push(src.steps[i]);
+  }
+  // order by time (a resumed segment repeats steps but not wall times)
+  const idx = w.map((_, i) => i).sort((a, b) => w[a] - w[b]);
+  const ws = idx.map((i) => w[i]);
+  const ss = idx.map((i) => st[i]);
+  const gaps = ws.slice(1).map((t, i) => t - ws[i]);
+  const typical = gaps.length ? median(gaps) : 0;
+  const spans: [number, number][] = [];
+  let s0 = ws[0];
+  for (let i = 1; i < ws.length; i++) {
+    if (gaps[i - 1] > Math.max(10 * typical, 60)) {
+      spans.push([s0, ws[i - 1]]);
+      s0 = ws[i];
+    }
+  }
+  spans.push([s0, ws[ws.length - 1]]);
+  const map = (t: number) => {
+    const i = Math.min(ws.length - 1, Math.max(0, lowerBound(ws, t)));
+    return ss[i];
+  };
+  return { spans, map };
+}
+
+export function detectGpuUnderutilization(input: AnalysisInput): Finding[] {
+  const raw = (input.run.gpu ?? []).filter((g) => g.util !== null && Number.isFinite(g.util));
+  if (raw.length < GPU.windows * GPU.minPerWindow / 2) return [];
+  const { spans, map } = trainingSpans(input);
+  let samples = raw.map((g) => ({ t: g.time !== null && Number.isFinite(g.time) ? g.time / 1000 : NaN, u: g.util as number }));
+  const timed = samples.every((s) => Number.isFinite(s.t));
+  if (timed) {
+    samples.sort((a, b) => a.t - b.t);
+    if (spans.length) samples = samples.filter((s) => spans.some(([a, b]) => s.t >= a && s.t <= b));
+  } else {
+    // no clock: drop the idle start-up and tail
+    let a = 0;
+    let b = samples.length;
+    while (a < b && samples[a].u < GPU.idleUtil) a++;
+    while (b > a && samples[b - 1].u < GPU.idleUtil) b--;
+    samples = samples.slice(a, b);
+  }
+  const nw = GPU.windows;
+  if (samples.length < nw * GPU.minPerWindow) {
+    if (samples.length < 2 * GPU.minPerWindow) return [];
+  }
+  const per = Math.max(GPU.minPerWindow, Math.floor(samples.length / nw));
+  const wins: Win[] = [];
+  for (let i = 0; i + per <= samples.length; i += per) {
+    const u = samples.slice(i, i + per).map((s) => s.u);
+    const m = median(u);
+    const idle = u.filter((x) => x < GPU.idleUtil).length / u.length;
+    wins.push({ from: i, to: i + per, median: m, idle, bad: m < GPU.lowMedian || idle > GPU.idleFraction });
+  }
+  const badCount = wins.filter((w) => w.bad).length;
+  let first = -1;
+  for (let i = 1; i < wins.length; i++) if (wins[i].bad && wins[i - 1].bad) {
+    first = i - 1;
+    break;
+  }
+  if (first < 0 || badCount * 3 < wins.length) return [];
+  const bad = wins.filter((w) => w.bad);
+  const all = bad.flatMap((w) => samples.slice(w.from, w.to).map((s) => s.u));
+  const med = median(all);
+  const idle = all.filter((x) => x < GPU.idleUtil).length / all.length;
+  const { firstStep, lastStep } = input.budget;
+  const stepAt = (k: number) => {
+    if (timed && map) return map(samples[Math.min(samples.length - 1, k)].t);
+    return Math.round(firstStep + ((lastStep - firstStep) * k) / Math.max(1, samples.length - 1));
+  };
+  const gappy = idle > GPU.idleFraction;
+  return [
+    {
+      kind: 'gpu_underutilization',
+      severity: 'warning',
+      metrics: ['gpu.utilization'],
+      startStep: stepAt(wins[first].from),
+      endStep: lastStep,
+      summary: gappy
+        ? `The GPU waits for data: ${pct(idle, 0)} of the samples while training are below ${GPU.idleUtil}% utilisation (median ${Math.round(med)}%) in ${badCount} of ${wins.length} windows — the input pipeline is the bottleneck.`
+        : `The GPU is under-used: median utilisation ${Math.round(med)}% while training in ${badCount} of ${wins.length} windows (threshold ${GPU.lowMedian}%).`,
+      evidence: {
+        pattern: gappy ? 'gappy' : 'low',
+        medianUtil: med,
+        idleFraction: idle,
+        windows: wins.map((w) => ({ medianUtil: w.median, idleFraction: w.idle, flagged: w.bad })),
+        samples: samples.length,
+        thresholds: { lowMedian: GPU.lowMedian, idleUtil: GPU.idleUtil, idleFraction: GPU.idleFraction, windows: GPU.windows },
+      },
+      suggestions: [],
+    },
+  ];
+}

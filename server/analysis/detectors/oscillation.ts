@@ -1,0 +1,213 @@
+// Oscillation (rules §5.3). On residuals of the block medians (running-median detrend, cut at known
+// level shifts), in sliding windows:
+//   O1+O2 alternation: turning-point z > 2.33 and lag-1 autocorrelation ρ̂₁ < −0.3 (and < −2/√n);
+//   O3 periodic: a spectral line far above the locally-estimated (whitened) background, p < 1e-3,
+//      whose period is not a known schedule period (epoch, validation, SGDR/cyclic) or its harmonics;
+// practical gate: the oscillating component's amplitude ≥ 1% of the loss level (not plain noise);
+// persistence: two consecutive windows (the same period for O3).
+import { lag1, mad, median, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
+import { knownPeriod, levelShiftSteps } from '../scheduleEvents';
+import type { AnalysisInput, Finding, PreparedSeries } from '../types';
+import { fmtNum, pct } from '../types';
+
+export const OSCILLATION = {
+  window: 128,
+  minWindow: 64,
+  /** longest period searched, in blocks */
+  maxPeriod: 32,
+  detrendWidth: 65,
+  turningZ: 2.33,
+  rho1: -0.3,
+  periodicP: 1e-3,
+  amplitudeGate: 0.01,
+};
+
+interface WindowHit {
+  start: number;
+  end: number;
+  type: 'alternation' | 'periodic';
+  period: number;
+  amplitude: number;
+  level: number;
+  stat: Record<string, number>;
+}
+
+/** Residuals of the block medians: x − running median, computed separately between level shifts. */
+export function residuals(s: PreparedSeries, cuts: number[], width = OSCILLATION.detrendWidth): Float64Array {
+  const { step, med } = s.blocks;
+  const n = s.blocks.n;
+  const r = new Float64Array(n);
+  const bounds = [0];
+  for (const c of cuts) {
+    const i = step.findIndex((st) => st >= c);
+    if (i > 0 && i < n && i > bounds[bounds.length - 1]) bounds.push(i);
+  }
+  bounds.push(n);
+  for (let b = 0; b < bounds.length - 1; b++) {
+    const from = bounds[b];
+    const to = bounds[b + 1];
+    if (to - from < 8) {
+      for (let i = from; i < to; i++) r[i] = NaN;
+      continue;
+    }
+    const seg = med.subarray(from, to);
+    const trend = runningMedian(seg, Math.min(width, 2 * Math.floor((to - from) / 2) - 1));
+    for (let i = from; i < to; i++) r[i] = seg[i - from] - trend[i - from];
+  }
+  return r;
+}
+
+function analyseWindow(x: Float64Array, r: Float64Array, from: number, to: number, blockSteps: number, input: AnalysisInput): WindowHit | null {
+  const rw = r.subarray(from, to);
+  let nanCount = 0;
+  for (let i = 0; i < rw.length; i++) if (!Number.isFinite(rw[i])) nanCount++;
+  if (nanCount > 0.1 * rw.length) return null;
+  const w = winsorize(rw, 4);
+  const level = Math.abs(median(x, from, to));
+  if (!(level > 0)) return null;
+  const n = w.length;
+  const sd = 1.4826 * mad(w);
+  // O1 + O2: alternation
+  const rho = lag1(w);
+  const tp = turningPoints(w);
+  if (rho < OSCILLATION.rho1 && rho < -2 / Math.sqrt(n) && tp.z > OSCILLATION.turningZ) {
+    const amplitude = Math.sqrt(Math.max(0, -rho)) * sd;
+    if (amplitude >= OSCILLATION.amplitudeGate * level)
+      return { start: from, end: to, type: 'alternation', period: 2, amplitude, level, stat: { rho1: rho, turningPointZ: tp.z, turningPointRate: tp.rate } };
+  }
+  // O3: periodic component
+  const maxP = Math.min(OSCILLATION.maxPeriod, n / 4);
+  const peak = spectralPeak(w, 2.5, maxP);
+  if (peak && peak.p < OSCILLATION.periodicP && peak.amplitude >= OSCILLATION.amplitudeGate * level) {
+    if (knownPeriod(input.events, peak.period * blockSteps)) return null;
+    return { start: from, end: to, type: 'periodic', period: peak.period, amplitude: peak.amplitude, level, stat: { peakRatio: peak.ratio, p: peak.p } };
+  }
+  return null;
+}
+
+interface Episode {
+  tag: string;
+  hits: WindowHit[];
+  blockSteps: number;
+  steps: Float64Array;
+}
+
+function scan(s: PreparedSeries, input: AnalysisInput): Episode | null {
+  const n = s.blocks.n;
+  const warmIdx = Math.max(0, s.blocks.step.findIndex((st) => st >= input.budget.warmEnd));
+  if (warmIdx < 0 || n - warmIdx < OSCILLATION.minWindow) return null;
+  const r = residuals(s, levelShiftSteps(input.events));
+  const W = Math.min(OSCILLATION.window, n - warmIdx);
+  const stride = Math.max(8, Math.floor(W / 4));
+  const hits: (WindowHit | null)[] = [];
+  const starts: number[] = [];
+  for (let from = warmIdx; from + W <= n; from += stride) starts.push(from);
+  if (starts.length && starts[starts.length - 1] + W < n) starts.push(n - W);
+  for (const from of starts) hits.push(analyseWindow(s.blocks.med, r, from, from + W, s.blocks.blockSteps, input));
+  // persistence: two consecutive windows agreeing on the type (and the period for periodic lines)
+  for (let i = 1; i < hits.length; i++) {
+    const a = hits[i - 1];
+    const b = hits[i];
+    if (!a || !b || a.type !== b.type) continue;
+    if (a.type === 'periodic' && Math.abs(a.period - b.period) > 0.15 * a.period) continue;
+    const run: WindowHit[] = [a, b];
+    for (let j = i + 1; j < hits.length && hits[j] && hits[j]!.type === a.type; j++) run.push(hits[j]!);
+    return { tag: s.tag, hits: run, blockSteps: s.blocks.blockSteps, steps: s.blocks.step };
+  }
+  return null;
+}
+
+/** Where, inside the first flagged window, the oscillation starts: a mean-shift split of its local energy. */
+function onsetIndex(r: Float64Array, from: number, to: number, type: WindowHit['type'], period: number): number {
+  const lo = Math.max(0, from);
+  const score: number[] = [];
+  const p = Math.max(2, Math.round(period));
+  for (let i = lo; i < to; i++) {
+    if (type === 'alternation') score.push(i > 0 && Number.isFinite(r[i]) && Number.isFinite(r[i - 1]) ? -r[i] * r[i - 1] : 0);
+    else {
+      let e = 0;
+      for (let j = Math.max(lo, i - p + 1); j <= i; j++) if (Number.isFinite(r[j])) e += r[j] * r[j];
+      score.push(e);
+    }
+  }
+  let best = 0;
+  let bestCost = Infinity;
+  const n = score.length;
+  const pre = [0];
+  const pre2 = [0];
+  for (const v of score) {
+    pre.push(pre[pre.length - 1] + v);
+    pre2.push(pre2[pre2.length - 1] + v * v);
+  }
+  const sse = (a: number, b: number) => {
+    const k = b - a;
+    if (k <= 0) return 0;
+    const s1 = pre[b] - pre[a];
+    return pre2[b] - pre2[a] - (s1 * s1) / k;
+  };
+  for (let k = 4; k < n - 4; k++) {
+    const c = sse(0, k) + sse(k, n);
+    if (c < bestCost && (pre[n] - pre[k]) / (n - k) > (pre[k] - pre[0]) / k) {
+      bestCost = c;
+      best = k;
+    }
+  }
+  return lo + best;
+}
+
+export function detectOscillation(input: AnalysisInput): Finding[] {
+  const candidates = input.train.filter((s) => s.info.role === 'sup' || s.info.role === 'gen_adv' || s.info.role === 'disc_adv');
+  const episodes: Episode[] = [];
+  for (const s of candidates) {
+    const e = scan(s, input);
+    if (e) episodes.push(e);
+  }
+  if (!episodes.length) return [];
+  const cuts = levelShiftSteps(input.events);
+  const starts = episodes.map((e) => {
+    const s = candidates.find((c) => c.tag === e.tag)!;
+    const h = e.hits[0];
+    const r = residuals(s, cuts);
+    const i = onsetIndex(r, h.start, h.end, h.type, h.period);
+    return e.steps[Math.max(0, i)];
+  });
+  const start = Math.min(...starts);
+  const lead = episodes[0];
+  const h = lead.hits[0];
+  const periodSteps = h.period * lead.blockSteps;
+  const players = new Set(episodes.map((e) => (candidates.find((c) => c.tag === e.tag)!.info.role === 'disc_adv' ? 'discriminator' : 'generator')));
+  const desc =
+    h.type === 'alternation'
+      ? `alternates step to step (lag-1 autocorrelation ${fmtNum(h.stat.rho1, 2)}, turning-point z = ${fmtNum(h.stat.turningPointZ, 3)})`
+      : `oscillates with a period of ~${Math.round(periodSteps)} steps (spectral peak ${fmtNum(h.stat.peakRatio, 3)}× background, p = ${fmtNum(h.stat.p, 2)})`;
+  return [
+    {
+      kind: 'oscillation',
+      severity: 'warning',
+      metrics: episodes.map((e) => e.tag),
+      startStep: start,
+      endStep: lead.steps[Math.min(lead.steps.length - 1, lead.hits[lead.hits.length - 1].end - 1)],
+      summary: `${lead.tag} ${desc} from step ${start}, an amplitude of ${pct(h.amplitude / h.level)} of its level${episodes.length > 1 ? ` (also ${episodes.length - 1} other loss${episodes.length > 2 ? 'es' : ''})` : ''}.`,
+      evidence: {
+        type: h.type,
+        periodBlocks: h.period,
+        periodSteps,
+        amplitude: h.amplitude,
+        relativeAmplitude: h.amplitude / h.level,
+        players: [...players],
+        windowBlocks: h.end - h.start,
+        blockSteps: lead.blockSteps,
+        firstAlarmStep: lead.steps[Math.min(lead.steps.length - 1, lead.hits[1].end - 1)],
+        perTag: episodes.map((e) => ({ tag: e.tag, type: e.hits[0].type, periodBlocks: e.hits[0].period, windows: e.hits.length, ...e.hits[0].stat })),
+        thresholds: {
+          turningPointZ: OSCILLATION.turningZ,
+          rho1: OSCILLATION.rho1,
+          periodicP: OSCILLATION.periodicP,
+          amplitudeGate: OSCILLATION.amplitudeGate,
+          persistenceWindows: 2,
+        },
+      },
+      suggestions: [],
+    },
+  ];
+}

@@ -1,0 +1,328 @@
+// Known schedule events, recognised so they are NOT reported as pathologies (rules §5 "context
+// suppression"): a loss drop at a logged LR step, the saw-tooth of warm restarts, a warm-up ramp, an
+// epoch-periodic ripple, a resumed-from-checkpoint segment. Sources, in order of trust: logged LR tags
+// (LearningRateMonitor `lr-*`), the scheduler found in the run's config, the loss curve itself.
+import { median, noiseScale, theilSen, lowerBound } from './robust';
+import type { Budget, PreparedSeries, RunData, ScheduleEvents } from './types';
+
+interface LrCurve {
+  steps: number[];
+  values: number[];
+}
+
+/** The generator's LR tag: the logged `lr-*` series with the largest median (LaMa: G = 10 × D). */
+function pickLr(run: RunData): LrCurve | null {
+  const cands = (run.lr ?? [])
+    .map((s) => {
+      const pts = s.steps
+        .map((st, i) => [st, s.values[i]] as [number, number])
+        .filter(([st, v]) => Number.isFinite(st) && Number.isFinite(v) && v >= 0)
+        .sort((a, b) => a[0] - b[0]);
+      return { tag: s.tag, pts };
+    })
+    .filter((c) => c.pts.length >= 2);
+  if (!cands.length) return null;
+  cands.sort((a, b) => median(b.pts.map((p) => p[1])) - median(a.pts.map((p) => p[1])));
+  const pts = cands[0].pts;
+  // keep the last value per step
+  const steps: number[] = [];
+  const values: number[] = [];
+  for (const [s, v] of pts) {
+    if (steps.length && steps[steps.length - 1] === s) values[values.length - 1] = v;
+    else {
+      steps.push(s);
+      values.push(v);
+    }
+  }
+  return { steps, values };
+}
+
+function stepFn(c: LrCurve): (s: number) => number {
+  return (s: number) => {
+    const i = lowerBound(c.steps, s + 0.5) - 1;
+    return c.values[Math.max(0, i)];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduler from config (a Lightning / custom config holding a scheduler block)
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function findSchedulerSpec(v: unknown, depth = 0): Obj | null {
+  if (!isObj(v) || depth > 6) return null;
+  const name = String(v.kind ?? v.name ?? v._target_ ?? v.type ?? v.class_path ?? '');
+  if (/(lr|annealing|restarts|cyclic|onecycle|step|plateau|warmup|linear|lambda)/i.test(name) && name.length > 2) return v;
+  for (const x of Object.values(v)) {
+    const r = findSchedulerSpec(x, depth + 1);
+    if (r) return r;
+  }
+  return null;
+}
+
+const num = (o: Obj, ...keys: string[]): number | null => {
+  for (const k of keys) {
+    const v = o[k] ?? (isObj(o.kwargs) ? (o.kwargs as Obj)[k] : undefined) ?? (isObj(o.init_args) ? (o.init_args as Obj)[k] : undefined);
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  }
+  return null;
+};
+
+/**
+ * A multiplier-free LR function from a configured scheduler, when its timing is unambiguous.
+ * Times are in steps when the block says `interval: step`, else in epochs (× epoch length).
+ */
+function lrFromConfig(spec: Obj, base: number, epochSteps: number | null): { fn: (s: number) => number; kind: ScheduleEvents['schedule']; period: number | null; restarts: (last: number) => number[]; drops: number[] } | null {
+  const name = String(spec.kind ?? spec.name ?? spec._target_ ?? spec.type ?? spec.class_path ?? '').toLowerCase();
+  const interval = String(spec.interval ?? (isObj(spec.kwargs) ? (spec.kwargs as Obj).interval : '') ?? '').toLowerCase();
+  const unit = interval === 'step' ? 1 : epochSteps ?? 1;
+  if (name.includes('warmrestarts')) {
+    const t0 = (num(spec, 'T_0', 't_0') ?? 0) * unit;
+    const mult = num(spec, 'T_mult', 't_mult') ?? 1;
+    const etaMin = num(spec, 'eta_min') ?? 0;
+    if (!(t0 > 0)) return null;
+    const cycleStart = (s: number): [number, number] => {
+      let start = 0;
+      let len = t0;
+      while (s >= start + len) {
+        start += len;
+        len *= mult;
+      }
+      return [start, len];
+    };
+    return {
+      fn: (s) => {
+        const [st, len] = cycleStart(s);
+        return etaMin + 0.5 * (base - etaMin) * (1 + Math.cos((Math.PI * (s - st)) / len));
+      },
+      kind: 'warm_restarts',
+      period: mult === 1 ? t0 : null,
+      restarts: (last) => {
+        const out: number[] = [];
+        let start = t0;
+        let len = t0 * mult;
+        while (start <= last) {
+          out.push(start);
+          start += len;
+          len *= mult;
+        }
+        return out;
+      },
+      drops: [],
+    };
+  }
+  if (name.includes('cyclic')) {
+    const lo = num(spec, 'base_lr') ?? base / 4;
+    const hi = num(spec, 'max_lr') ?? base;
+    const up = num(spec, 'step_size_up') ?? 2000;
+    const down = num(spec, 'step_size_down') ?? up;
+    const per = up + down;
+    return {
+      fn: (s) => {
+        const x = s % per;
+        return x < up ? lo + ((hi - lo) * x) / up : hi - ((hi - lo) * (x - up)) / down;
+      },
+      kind: 'cyclic',
+      period: per,
+      restarts: () => [],
+      drops: [],
+    };
+  }
+  if (name.includes('multistep')) {
+    const ms = (Array.isArray(spec.milestones) ? spec.milestones : isObj(spec.kwargs) && Array.isArray((spec.kwargs as Obj).milestones) ? ((spec.kwargs as Obj).milestones as unknown[]) : [])
+      .map(Number)
+      .filter(Number.isFinite)
+      .map((m) => m * unit)
+      .sort((a, b) => a - b);
+    const gamma = num(spec, 'gamma') ?? 0.1;
+    return { fn: (s) => base * Math.pow(gamma, ms.filter((m) => s >= m).length), kind: 'step', period: null, restarts: () => [], drops: ms };
+  }
+  if (name.includes('steplr')) {
+    const size = (num(spec, 'step_size') ?? 0) * unit;
+    const gamma = num(spec, 'gamma') ?? 0.1;
+    if (!(size > 0)) return null;
+    return {
+      fn: (s) => base * Math.pow(gamma, Math.floor(s / size)),
+      kind: 'step',
+      period: null,
+      restarts: () => [],
+      drops: Array.from({ length: 50 }, (_, i) => (i + 1) * size),
+    };
+  }
+  if (name.includes('cosineannealing')) {
+    const tmax = (num(spec, 'T_max', 't_max') ?? 0) * unit;
+    const etaMin = num(spec, 'eta_min') ?? 0;
+    if (!(tmax > 0)) return null;
+    return { fn: (s) => etaMin + 0.5 * (base - etaMin) * (1 + Math.cos((Math.PI * Math.min(s, tmax)) / tmax)), kind: 'cosine', period: null, restarts: () => [], drops: [] };
+  }
+  if (name.includes('warmup') || name.includes('linearlr')) {
+    const total = (num(spec, 'total_iters', 'warmup_steps', 'warmup_iters', 'num_warmup_steps') ?? 0) * (name.includes('linearlr') ? unit : 1);
+    const start = num(spec, 'start_factor') ?? 0.01;
+    if (!(total > 0)) return null;
+    return { fn: (s) => base * Math.min(1, start + ((1 - start) * s) / total), kind: 'warmup', period: null, restarts: () => [], drops: [] };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saw-tooth restarts recognised from the loss curve (warm restarts without a logged LR)
+
+/**
+ * Upward jumps of the block medians that are followed by a decay, at regular (or geometrically
+ * growing) intervals, seen in at least half of the supervised training losses. Returns restart steps.
+ */
+export function sawToothRestarts(series: PreparedSeries[]): number[] {
+  const sup = series.filter((s) => s.info.role === 'sup' && s.blocks.n >= 40);
+  if (!sup.length) return [];
+  const perTag: number[][] = [];
+  for (const s of sup) {
+    const x = s.blocks.med;
+    const n = s.blocks.n;
+    const sig = noiseScale(x);
+    const level = Math.abs(median(x));
+    const jumps: number[] = [];
+    for (let i = 3; i < n - 6; i++) {
+      const before = median(x, i - 3, i);
+      const after = median(x, i, i + 3);
+      const d = after - before;
+      if (!(d > Math.max(6 * sig, 0.04 * level))) continue;
+      // decays afterwards
+      const tail = x.subarray(i, Math.min(n, i + 12));
+      if (!(theilSen(tail).slope < 0)) continue;
+      // the biggest jump in its neighbourhood
+      if (jumps.length && i - jumps[jumps.length - 1] < 4) continue;
+      jumps.push(i);
+    }
+    perTag.push(jumps.map((i) => s.blocks.step[i - 1]));
+  }
+  const ref = perTag.reduce((a, b) => (b.length > a.length ? b : a), [] as number[]);
+  const tol = 3 * sup[0].blocks.blockSteps;
+  const agreed = ref.filter((st) => perTag.filter((p) => p.some((q) => Math.abs(q - st) <= tol)).length * 2 >= perTag.length);
+  if (agreed.length < 2) return [];
+  const gaps = agreed.slice(1).map((s, i) => s - agreed[i]);
+  const regular =
+    gaps.every((g) => Math.abs(g - median(gaps)) <= 0.2 * median(gaps)) ||
+    (gaps.length >= 2 && gaps.slice(1).every((g, i) => Math.abs(g / gaps[i] - 2) <= 0.3));
+  return regular ? agreed : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function scheduleEvents(run: RunData, train: PreparedSeries[], budget: Budget): ScheduleEvents {
+  const blockSteps = train.length ? median(train.map((s) => s.blocks.blockSteps)) : budget.epochSteps ?? 1;
+  const guardSteps = Math.max(2 * blockSteps, 1);
+  const resumes = [...new Set(train.flatMap((s) => s.resumes))].sort((a, b) => a - b);
+  const periods: { steps: number; source: string }[] = [];
+  if (budget.epochSteps) periods.push({ steps: budget.epochSteps, source: 'epoch length (limit_train_batches)' });
+  if (budget.valInterval && budget.valInterval !== budget.epochSteps) periods.push({ steps: budget.valInterval, source: 'validation interval' });
+
+  const base = budget.genLr;
+  const logged = pickLr(run);
+  let lrAt: (s: number) => number | null = () => base;
+  let lrSource: ScheduleEvents['lrSource'] = base !== null ? 'constant' : 'unknown';
+  let drops: number[] = [];
+  let restarts: number[] = [];
+  let warmupEnd: number | null = null;
+  let schedule: ScheduleEvents['schedule'] = base !== null && (run.context.scheduler === null || run.context.scheduler === undefined) ? 'constant' : 'unknown';
+  let lrAtFloor = false;
+
+  if (logged) {
+    const f = stepFn(logged);
+    lrAt = f;
+    lrSource = 'logged';
+    const v = logged.values;
+    const st = logged.steps;
+    const max = Math.max(...v);
+    // warm-up: monotone increase from the first point
+    let i = 1;
+    while (i < v.length && v[i] >= v[i - 1] * 0.999) i++;
+    if (i >= 3 && v[i - 1] >= 2 * v[0]) {
+      warmupEnd = st[i - 1];
+      for (let j = 1; j < i; j++) if (v[j] >= 0.98 * v[i - 1]) {
+        warmupEnd = st[j];
+        break;
+      }
+    }
+    let nUpDown = 0;
+    for (let j = Math.max(1, i); j < v.length; j++) {
+      if (v[j] < 0.8 * v[j - 1]) drops.push(st[j]);
+      else if (v[j] > 1.5 * v[j - 1]) restarts.push(st[j]);
+      if (j > 1 && (v[j] - v[j - 1]) * (v[j - 1] - v[j - 2]) < 0) nUpDown++;
+    }
+    // cyclic: the LR turns around repeatedly without jumps
+    const peaks: number[] = [];
+    for (let j = 1; j < v.length - 1; j++) if (v[j] > v[j - 1] && v[j] >= v[j + 1] && v[j] > 1.2 * Math.min(...v)) peaks.push(st[j]);
+    if (restarts.length >= 2) {
+      schedule = 'warm_restarts';
+      const gaps = restarts.slice(1).map((s, k) => s - restarts[k]);
+      const g = median([restarts[0] - (warmupEnd ?? st[0]), ...gaps]);
+      if (gaps.every((x) => Math.abs(x - g) <= 0.15 * g)) periods.push({ steps: g, source: 'warm-restart period (logged LR)' });
+      for (const x of gaps) periods.push({ steps: x, source: 'warm-restart cycle (logged LR)' });
+    } else if (peaks.length >= 3 && nUpDown >= 4 && !drops.length) {
+      schedule = 'cyclic';
+      const gaps = peaks.slice(1).map((s, k) => s - peaks[k]);
+      periods.push({ steps: median(gaps), source: 'cyclic LR period (logged LR)' });
+    } else if (drops.length && drops.length <= 8) schedule = 'step';
+    else if (v[v.length - 1] < 0.5 * max) schedule = 'cosine';
+    else if (warmupEnd !== null) schedule = 'warmup';
+    else schedule = 'constant';
+    if (restarts.length === 1) periods.push({ steps: restarts[0] - (warmupEnd ?? st[0]), source: 'warm-restart cycle (logged LR)' });
+    lrAtFloor = v[v.length - 1] <= 0.02 * max;
+    if (schedule !== 'step') drops = drops.filter((d) => v[lowerBound(st, d)] < 0.6 * v[lowerBound(st, d) - 1]);
+  } else if (run.context.scheduler && base !== null) {
+    const spec = findSchedulerSpec(run.context.scheduler);
+    const cfg = spec ? lrFromConfig(spec, base, budget.epochSteps) : null;
+    if (cfg) {
+      lrAt = cfg.fn;
+      lrSource = 'config';
+      schedule = cfg.kind;
+      drops = cfg.drops.filter((d) => d <= budget.lastStep);
+      restarts = cfg.restarts(budget.lastStep);
+      if (cfg.period) periods.push({ steps: cfg.period, source: `${cfg.kind} period (config)` });
+      if (cfg.kind === 'warmup') {
+        const total = num(spec!, 'total_iters', 'warmup_steps', 'warmup_iters', 'num_warmup_steps');
+        warmupEnd = total;
+      }
+      lrAtFloor = cfg.fn(budget.lastStep) <= 0.02 * base;
+    }
+  }
+
+  // Warm restarts without any LR information: the saw-tooth of the loss itself.
+  if (!restarts.length && lrSource !== 'logged') {
+    const rs = sawToothRestarts(train);
+    if (rs.length >= 2) {
+      restarts = rs;
+      if (schedule === 'constant' || schedule === 'unknown') schedule = 'warm_restarts';
+      const gaps = rs.slice(1).map((s, k) => s - rs[k]);
+      for (const g of gaps) periods.push({ steps: g, source: 'loss saw-tooth (warm restarts)' });
+    }
+  }
+
+  return { lrAt, lrSource, drops, restarts, warmupEnd, resumes, periods, schedule, lrAtFloor, guardSteps };
+}
+
+/** Steps of all events that cause level shifts (LR drops, restarts, resumes). */
+export function levelShiftSteps(ev: ScheduleEvents): number[] {
+  return [...ev.drops, ...ev.restarts, ...ev.resumes].sort((a, b) => a - b);
+}
+
+/** Whether [from, to] contains (or is within `guard` of) a level-shifting schedule event. */
+export function overlapsEvent(ev: ScheduleEvents, from: number, to: number, guard = ev.guardSteps): boolean {
+  return levelShiftSteps(ev).some((s) => s >= from - guard && s <= to + guard);
+}
+
+/**
+ * Whether a period (in steps) is explained by a known schedule period or one of its first harmonics
+ * (p/h, h = 1..4), within a relative tolerance.
+ */
+export function knownPeriod(ev: ScheduleEvents, periodSteps: number, tol = 0.12): { steps: number; source: string; harmonic: number } | null {
+  for (const p of ev.periods) {
+    for (let h = 1; h <= 4; h++) {
+      const q = p.steps / h;
+      if (Math.abs(periodSteps - q) <= tol * q) return { steps: p.steps, source: p.source, harmonic: h };
+    }
+  }
+  return null;
+}
