@@ -7,6 +7,7 @@ import { useUrlState } from './useUrlState';
 import { useLive } from './useLive';
 import { StatusBadge } from './StatusBadge';
 import { fmtDuration, fmtNum, fmtTime } from './format';
+import { FindingCounts } from './Findings';
 
 const STATUSES = ['running', 'stalled', 'finished', 'failed', 'interrupted', 'missing', 'unknown'] as const;
 type SortBy = 'name' | 'status' | 'configName' | 'startedAt' | 'updatedAt' | 'lastStep' | 'genLr' | 'discLr' | 'batchSize' | 'points' | 'meanGpuUtil' | 'keyMetric' | 'epoch';
@@ -104,7 +105,7 @@ export default function RunsTable() {
               <td className="num">{r.batchSize ?? '—'}</td>
               <td className="num" title={r.keyMetric?.tag}>{r.keyMetric ? fmtNum(r.keyMetric.value) : '—'}</td>
               <td className="num">{r.meanGpuUtil === null ? '—' : `${r.meanGpuUtil.toFixed(0)} %`}</td>
-              <td className="findings" data-testid="findings-cell">—</td>
+              <td className="findings" data-testid="findings-cell"><FindingCounts c={r.findings} /></td>
             </tr>
           ))}
         </tbody>

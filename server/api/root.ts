@@ -1,7 +1,7 @@
 import { router } from './trpc';
 import { runsRouter } from './routers/runs';
 import { metricsRouter } from './routers/metrics';
-import { gpuRouter, logsRouter, ingestRouter } from './routers/misc';
+import { gpuRouter, logsRouter, ingestRouter, findingsRouter } from './routers/misc';
 import { liveRouter } from './routers/live';
 
 export const appRouter = router({
@@ -11,6 +11,7 @@ export const appRouter = router({
   logs: logsRouter,
   ingest: ingestRouter,
   live: liveRouter,
+  findings: findingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

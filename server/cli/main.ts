@@ -7,13 +7,14 @@ import * as exportCmd from './commands/export';
 import * as errors from './commands/errors';
 import * as demo from './commands/demo';
 import * as watch from './commands/watch';
+import * as diagnose from './commands/diagnose';
 
 interface Command {
   help: string;
   run(argv: string[], io: CliIO): number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch, demo };
+const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch, diagnose, demo };
 
 const USAGE = `lrscope — watch LaMa / PyTorch Lightning training runs and tune their learning-rate schedule
 
@@ -25,6 +26,7 @@ Commands:
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting
+  diagnose <run|path>...  find LR-schedule problems and suggest the change
   demo [dir]         simulate a LaMa training job writing live (--scenario, --speed, --steps)
 
 'lrscope <command> --help' tells more. Database: --db FILE, $LRSCOPE_DB, or .lrscope/lrscope.db.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Run, RunStatus } from './schema';
 import { deriveStatus, type StatusFacts } from '../watch/status';
+import { findingCounts } from './findings';
 
 export interface RunSummary {
   id: number;
@@ -26,6 +27,8 @@ export interface RunSummary {
   meanGpuUtil: number | null;
   /** val_ssim_fid100_f1_total_mean for LaMa (the checkpoint metric), else the first val_* tag */
   keyMetric: { tag: string; value: number | null; step: number | null } | null;
+  /** diagnosis findings by severity */
+  findings: { info: number; warning: number; critical: number };
 }
 
 const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_title AS runTitle, status,
@@ -44,6 +47,7 @@ export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
 export function listRunSummaries(sqlite: Database.Database): RunSummary[] {
   const runs = sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all() as Run[];
   const seriesStmt = sqlite.prepare('SELECT tag, n_points AS n, last_step AS lastStep FROM series WHERE run_id = ? ORDER BY tag');
+  const counts = findingCounts(sqlite);
   const gpuStmt = sqlite.prepare('SELECT AVG(util) AS u FROM gpu_samples WHERE run_id = ? AND util IS NOT NULL');
   const lastValue = sqlite.prepare('SELECT last_value AS v, last_step AS s FROM series WHERE run_id = ? AND tag = ?');
   return runs.map((r) => {
@@ -76,6 +80,7 @@ export function listRunSummaries(sqlite: Database.Database): RunSummary[] {
       epoch: lastStep !== null && r.limitTrainBatches && r.limitTrainBatches > 1 ? (lastStep + 1) / r.limitTrainBatches : null,
       meanGpuUtil: (gpuStmt.get(r.id) as { u: number | null }).u,
       keyMetric: keyTag && key ? { tag: keyTag, value: key.v, step: key.s } : null,
+      findings: counts.get(r.id) ?? { info: 0, warning: 0, critical: 0 },
     };
   });
 }

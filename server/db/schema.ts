@@ -198,7 +198,7 @@ export type GpuSampleRow = typeof gpuSamples.$inferSelect;
 export const changes = sqliteTable('changes', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),
   runId: integer('run_id').notNull(),
-  kind: text('kind', { enum: ['data', 'run-added', 'status-changed'] }).notNull(),
+  kind: text('kind', { enum: ['data', 'run-added', 'status-changed', 'findings'] }).notNull(),
   lastStep: integer('last_step'),
   /** JSON array of tags that gained points */
   tags: text('tags'),
@@ -206,3 +206,25 @@ export const changes = sqliteTable('changes', {
   createdAt: integer('created_at').notNull(),
 });
 export type Change = typeof changes.$inferSelect;
+
+/** Diagnosis results, recomputed while runs train; one row per finding, replaced as a set per run. */
+export const findings = sqliteTable(
+  'findings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    /** JSON array of tags */
+    metrics: text('metrics').notNull(),
+    startStep: integer('start_step').notNull(),
+    endStep: integer('end_step').notNull(),
+    summary: text('summary').notNull(),
+    /** JSON: statistics and thresholds that fired */
+    evidence: text('evidence').notNull(),
+    /** JSON: suggestions with params, YAML, code and the what-if LR preview */
+    suggestions: text('suggestions').notNull(),
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [index('findings_run').on(t.runId)],
+);

@@ -32,12 +32,8 @@ export interface SeriesOut {
   total: number;
 }
 
-interface Row {
-  seg: number;
-  step: number;
-  w: number | null;
-  v: number | null;
-}
+/** [seg, step, wall_time, value] — raw arrays: a series can hold hundreds of thousands of rows */
+type Row = [number, number, number | null, number | null];
 
 /** x = f(step, wall) for a run; null when the axis is not available for this run. */
 export function xMapper(sqlite: Database.Database, runId: number, axis: XAxis): { axis: XAxis; f: (step: number, wall: number | null) => number | null; fromStep?: (x: number) => number } {
@@ -82,11 +78,13 @@ export function querySeries(sqlite: Database.Database, q: SeriesQuery): SeriesOu
         const lo = Math.floor(map.fromStep(q.range.min));
         const hi = Math.ceil(map.fromStep(q.range.max));
         rows = sqlite
-          .prepare('SELECT seg, step, wall_time AS w, value AS v FROM points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY seg, step, dup')
+          .prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY seg, step, dup')
+          .raw(true)
           .all(s.id, lo, hi) as Row[];
       } else {
         rows = sqlite
-          .prepare('SELECT seg, step, wall_time AS w, value AS v FROM points WHERE series_id = ? ORDER BY seg, step, dup')
+          .prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? ORDER BY seg, step, dup')
+          .raw(true)
           .all(s.id) as Row[];
       }
       out.push(buildSeries(runId, tag, map, rows, q));
@@ -99,19 +97,19 @@ function buildSeries(runId: number, tag: string, map: ReturnType<typeof xMapper>
   const bySeg = new Map<number, { x: number[]; y: number[] }>();
   const nonFinite: SeriesOut['nonFinite'] = [];
   let total = 0;
-  for (const r of rows) {
-    const x = map.f(r.step, r.w);
+  for (const [segNo, step, w, v] of rows) {
+    const x = map.f(step, w);
     if (x === null) continue;
     if (q.range && (x < q.range.min || x > q.range.max)) continue;
     total++;
-    if (r.v === null || !Number.isFinite(r.v)) {
-      if (nonFinite.length < 1000) nonFinite.push({ x, value: r.v === null ? 'NaN' : r.v > 0 ? 'Infinity' : '-Infinity' });
+    if (v === null || !Number.isFinite(v)) {
+      if (nonFinite.length < 1000) nonFinite.push({ x, value: v === null ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' });
       continue;
     }
-    let seg = bySeg.get(r.seg);
-    if (!seg) bySeg.set(r.seg, (seg = { x: [], y: [] }));
+    let seg = bySeg.get(segNo);
+    if (!seg) bySeg.set(segNo, (seg = { x: [], y: [] }));
     seg.x.push(x);
-    seg.y.push(r.v);
+    seg.y.push(v);
   }
   const segments: SegmentOut[] = [];
   for (const [seg, d] of bySeg) {

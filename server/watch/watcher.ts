@@ -9,6 +9,7 @@ import { ingestFile } from '../ingest/ingestFile';
 import { registerRun } from '../ingest/ingest';
 import { refreshRunMeta } from '../ingest/runMeta';
 import { refreshStatus } from '../db/runs';
+import { refreshFindings } from '../db/findings';
 
 export interface WatchOptions {
   paths: string[];
@@ -20,6 +21,9 @@ export interface WatchOptions {
   statusEveryMs?: number;
   /** how often every known file is stat'ed in case an event was lost (replace + rewrite within ms) */
   sweepEveryMs?: number;
+  /** diagnosis runs this long after a run's last new data (debounce), at most maxWait after the first */
+  diagnoseDebounceMs?: number;
+  diagnoseMaxWaitMs?: number;
 }
 
 const SKIP = new Set(['node_modules', '.git', '.lrscope', '.next', '__pycache__', 'models', 'samples', '.ipynb_checkpoints']);
@@ -39,6 +43,8 @@ export class RunWatcher {
   private sweepTimer: NodeJS.Timeout | null = null;
   /** size and mtime of each known file when last read, for the sweep */
   private readonly seen = new Map<string, string>();
+  /** runs waiting to be diagnosed: run id → { timer, first request time } */
+  private readonly diagnosePending = new Map<number, { timer: NodeJS.Timeout; since: number }>();
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly log: (line: string) => void;
@@ -85,6 +91,8 @@ export class RunWatcher {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const p of this.diagnosePending.values()) clearTimeout(p.timer);
+    this.diagnosePending.clear();
     await this.watcher?.close();
     for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -166,13 +174,37 @@ export class RunWatcher {
       if (file) {
         const r = ingestFile(store, file);
         if ((r.bytes > 0 || r.replaced) && CONFIG_KINDS.has(file.kind)) refreshRunMeta(store, file.runId);
-        if (r.bytes > 0 || r.replaced) refreshStatus(store.sqlite, file.runId, Date.now(), false);
+        if (r.bytes > 0 || r.replaced) {
+          refreshStatus(store.sqlite, file.runId, Date.now(), false);
+          this.scheduleDiagnosis(file.runId);
+        }
       }
     } catch (err) {
       this.log(`lrscope watch: reading ${p} failed: ${(err as Error).message}`);
       store.recordIssues(this.files.get(p) ?? null, p, [{ reason: `read failed: ${(err as Error).message}` }]);
     }
     setImmediate(() => this.pump());
+  }
+
+  /** Diagnosis is incremental in time: debounced per run so a burst of writes costs one pass. */
+  private scheduleDiagnosis(runId: number): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const pending = this.diagnosePending.get(runId);
+    const debounce = this.opts.diagnoseDebounceMs ?? 2000;
+    const maxWait = this.opts.diagnoseMaxWaitMs ?? 10_000;
+    if (pending) clearTimeout(pending.timer);
+    const since = pending?.since ?? now;
+    const delay = Math.max(0, Math.min(debounce, since + maxWait - now));
+    const timer = setTimeout(() => {
+      this.diagnosePending.delete(runId);
+      try {
+        refreshFindings(this.opts.store.sqlite, runId);
+      } catch (err) {
+        this.log(`lrscope watch: diagnosing run ${runId} failed: ${(err as Error).message}`);
+      }
+    }, delay);
+    this.diagnosePending.set(runId, { timer, since });
   }
 
   private statKey(p: string): string {

@@ -7,7 +7,8 @@ import { router, publicProcedure } from '../trpc';
 export type LiveEvent =
   | { type: 'data'; runId: number; lastStep: number | null; tags: string[] }
   | { type: 'run-added'; runId: number }
-  | { type: 'status-changed'; runId: number; status: string };
+  | { type: 'status-changed'; runId: number; status: string }
+  | { type: 'findings'; runId: number };
 
 const POLL_MS = 100;
 
@@ -39,7 +40,9 @@ export const liveRouter = router({
               ? { type: 'data', runId: r.runId, lastStep: r.lastStep, tags: r.tags ? (JSON.parse(r.tags) as string[]) : [] }
               : r.kind === 'run-added'
                 ? { type: 'run-added', runId: r.runId }
-                : { type: 'status-changed', runId: r.runId, status: r.status ?? 'unknown' };
+                : r.kind === 'findings'
+                  ? { type: 'findings', runId: r.runId }
+                  : { type: 'status-changed', runId: r.runId, status: r.status ?? 'unknown' };
           yield tracked(String(r.seq), ev);
         }
         if (rows.length < 500) await sleep(POLL_MS, signal);

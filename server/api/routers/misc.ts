@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { router, publicProcedure } from '../trpc';
 import { minMaxDownsample } from '../../analysis/downsample';
+import { listFindings } from '../../db/findings';
 
 type Metric = 'util' | 'memUtil' | 'memUsedMb' | 'powerW' | 'tempC';
 const METRICS: { key: Metric; col: string }[] = [
@@ -65,4 +66,8 @@ export const ingestRouter = router({
       )
       .all(...args) as { id: number; runId: number | null; run: string | null; file: string; offset: number | null; line: number | null; reason: string; createdAt: number }[];
   }),
+});
+
+export const findingsRouter = router({
+  list: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => listFindings(ctx.db.sqlite, input.runId)),
 });
