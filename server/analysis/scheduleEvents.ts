@@ -170,8 +170,10 @@ function lrFromConfig(spec: Obj, base: number, epochSteps: number | null): { fn:
 // Saw-tooth restarts recognised from the loss curve (warm restarts without a logged LR)
 
 /**
- * Upward jumps of the block medians that are followed by a decay, at regular (or geometrically
- * growing) intervals, seen in at least half of the supervised training losses. Returns restart steps.
+ * Upward jumps of the block medians (median of the 3 blocks after vs the 6 before, > 3.5 s.e. and > 3%
+ * of the level; the largest of each cluster) that are followed by a decay undoing ≥ 30% of the jump, seen
+ * in at least half of the supervised training losses: ≥ 4 at a constant period (most of those the span
+ * holds), or 3 with doubling cycles (T_mult = 2). Restart steps.
  */
 export function sawToothRestarts(series: PreparedSeries[]): number[] {
   const sup = series.filter((s) => s.info.role === 'sup' && s.blocks.n >= 40);
@@ -183,29 +185,47 @@ export function sawToothRestarts(series: PreparedSeries[]): number[] {
     const sig = noiseScale(x);
     const level = Math.abs(median(x));
     const jumps: number[] = [];
-    for (let i = 3; i < n - 6; i++) {
-      const before = median(x, i - 3, i);
-      const after = median(x, i, i + 3);
-      const d = after - before;
-      if (!(d > Math.max(6 * sig, 0.04 * level))) continue;
-      // decays afterwards
+    // jump between the 6 blocks before and the 3 after: s.e. of the difference ≈ 1.25σ·√(1/6 + 1/3)
+    const se = 1.25 * sig * Math.sqrt(1 / 6 + 1 / 3);
+    let cluster: { i: number; d: number } | null = null;
+    let lastI = -10;
+    const close = () => {
+      if (!cluster) return;
+      // a restart is followed by a decay that undoes a good part of the jump
+      const i = cluster.i;
+      const top = median(x, i, Math.min(n, i + 3));
+      const later = median(x, Math.min(n - 1, i + 6), Math.min(n, i + 12));
       const tail = x.subarray(i, Math.min(n, i + 12));
-      if (!(theilSen(tail).slope < 0)) continue;
-      // the biggest jump in its neighbourhood
-      if (jumps.length && i - jumps[jumps.length - 1] < 4) continue;
-      jumps.push(i);
+      if (theilSen(tail).slope < 0 && top - later >= 0.3 * cluster.d) jumps.push(i);
+      cluster = null;
+    };
+    for (let i = 6; i < n - 6; i++) {
+      const d = median(x, i, i + 3) - median(x, i - 6, i);
+      if (!(d > Math.max(3.5 * se, 0.03 * level))) continue;
+      if (i - lastI > 1) close();
+      lastI = i;
+      if (!cluster || d > cluster.d) cluster = { i, d };
     }
+    close();
     perTag.push(jumps.map((i) => s.blocks.step[i - 1]));
   }
   const ref = perTag.reduce((a, b) => (b.length > a.length ? b : a), [] as number[]);
   const tol = 3 * sup[0].blocks.blockSteps;
   const agreed = ref.filter((st) => perTag.filter((p) => p.some((q) => Math.abs(q - st) <= tol)).length * 2 >= perTag.length);
-  if (agreed.length < 2) return [];
+  if (agreed.length < 3) return [];
   const gaps = agreed.slice(1).map((s, i) => s - agreed[i]);
-  const regular =
-    gaps.every((g) => Math.abs(g - median(gaps)) <= 0.2 * median(gaps)) ||
-    (gaps.length >= 2 && gaps.slice(1).every((g, i) => Math.abs(g / gaps[i] - 2) <= 0.3));
-  return regular ? agreed : [];
+  // cycles doubling (T_mult = 2): 3 restarts suffice
+  const doubling = gaps.slice(1).every((g, i) => Math.abs(g / gaps[i] - 2) <= 0.3);
+  // constant period: ≥ 4 restarts, gaps within 20% of the median gap (one missed restart allowed as 2×),
+  // and most of the restarts the span should hold were seen
+  const g = median(gaps);
+  const off = gaps.filter((x) => Math.abs(x / g - 1) > 0.2);
+  const constant =
+    agreed.length >= 4 &&
+    off.length <= 1 &&
+    off.every((x) => Math.abs(x / g - 2) <= 0.3) &&
+    agreed.length >= 0.6 * Math.floor((sup[0].blocks.step[sup[0].blocks.n - 1] - sup[0].blocks.step[0]) / g);
+  return doubling || constant ? agreed : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,21 +328,27 @@ export function levelShiftSteps(ev: ScheduleEvents): number[] {
   return [...ev.drops, ...ev.restarts, ...ev.resumes].sort((a, b) => a - b);
 }
 
+/** Steps where the LR regime changed (drops, restarts): trends are judged from the last one on. */
+export function regimeChangeSteps(ev: ScheduleEvents): number[] {
+  return [...ev.drops, ...ev.restarts].sort((a, b) => a - b);
+}
+
 /** Whether [from, to] contains (or is within `guard` of) a level-shifting schedule event. */
 export function overlapsEvent(ev: ScheduleEvents, from: number, to: number, guard = ev.guardSteps): boolean {
   return levelShiftSteps(ev).some((s) => s >= from - guard && s <= to + guard);
 }
 
 /**
- * Whether a period (in steps) is explained by a known schedule period or one of its first harmonics
- * (p/h, h = 1..4), within a relative tolerance.
+ * Whether a period (in steps) is explained by a known schedule period: the known period divided by a
+ * whole number h (a harmonic), within 12% on the ratio. h ≤ 4 for the epoch / validation period (a
+ * smooth ripple); h ≤ 8 for saw-tooth and cyclic schedules, whose harmonics are strong.
  */
 export function knownPeriod(ev: ScheduleEvents, periodSteps: number, tol = 0.12): { steps: number; source: string; harmonic: number } | null {
   for (const p of ev.periods) {
-    for (let h = 1; h <= 4; h++) {
-      const q = p.steps / h;
-      if (Math.abs(periodSteps - q) <= tol * q) return { steps: p.steps, source: p.source, harmonic: h };
-    }
+    const ratio = p.steps / periodSteps;
+    const h = Math.round(ratio);
+    const maxH = /restart|saw|cyclic/.test(p.source) ? 8 : 4;
+    if (h >= 1 && h <= maxH && Math.abs(ratio - h) <= tol * (h === 1 ? 1 : Math.min(1, 2 / h + 0.25))) return { steps: p.steps, source: p.source, harmonic: h };
   }
   return null;
 }

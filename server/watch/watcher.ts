@@ -232,6 +232,8 @@ export class RunWatcher {
   checkStatuses(): void {
     if (this.closed) return;
     const now = Date.now();
+    // the change log only serves live clients and reconnects: keep the last 10 000 entries
+    this.opts.store.sqlite.prepare('DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - 10000').run();
     const runs = this.opts.store.sqlite.prepare('SELECT id, path FROM runs').all() as { id: number; path: string }[];
     for (const r of runs) {
       if (!this.roots.some((root) => r.path === root || r.path.startsWith(root + path.sep))) continue;

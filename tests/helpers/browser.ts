@@ -96,8 +96,16 @@ export async function canvasStats(page: Page, selector: string, colors: string[]
     ([sel, cols]) => {
       const c = document.querySelector(sel) as HTMLCanvasElement | null;
       if (!c || !c.width || !c.height) return null;
-      const ctx = c.getContext('2d');
+      // read a copy, through a context made for reading back, so the chart's own context is left as
+      // it is (and Chrome does not warn about repeated getImageData on it)
+      const holder = window as unknown as { __lrscopeReadback?: HTMLCanvasElement };
+      const copy = (holder.__lrscopeReadback ??= document.createElement('canvas'));
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext('2d', { willReadFrequently: true });
       if (!ctx) return null;
+      ctx.clearRect(0, 0, c.width, c.height);
+      ctx.drawImage(c, 0, 0);
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
       const want = cols.map((h) => {
         const n = parseInt(h.slice(1), 16);
@@ -148,7 +156,7 @@ export async function allChartStats(page: Page): Promise<{ title: string; stats:
 }
 
 /** A chart shows data when at least this many of its pixels are saturated (a drawn line). */
-export const MIN_DATA_PIXELS = 150;
+export const MIN_DATA_PIXELS = 300;
 
 /**
  * Polls (every `everyMs`) until `pred` holds for the canvas, then until its pixels stop changing
@@ -192,4 +200,16 @@ export function trpcInputs(req: Request, procedure: string): unknown[] {
   const batched = u.searchParams.get('batch') === '1';
   const all = batched ? procs.map((_, i) => (parsed as Record<string, unknown>)[String(i)]) : [parsed];
   return all.filter((_, i) => procs[i] === procedure).map((x) => (x && typeof x === 'object' && 'json' in x ? (x as { json: unknown }).json : x));
+}
+
+/** Elements that stick out to the right of the viewport (the page would scroll sideways); [] when none. */
+export async function horizontalOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).replace(/ /g, '.')}` : ''} (right edge ${Math.round(e.getBoundingClientRect().right)} px > ${width}): ${(e.textContent ?? '').slice(0, 60)}`);
+  });
 }

@@ -33,9 +33,63 @@ function rm3(x: Float64Array): Float64Array {
   return out;
 }
 
-function onsetBefore(s: PreparedSeries, smooth: Float64Array, idx: number): number {
-  const k = argMin(smooth, 0, Math.max(1, idx));
-  return k >= 0 ? s.blocks.step[k] : s.blocks.step[0];
+/**
+ * Where the growth began: the knot of a continuous two-piece linear fit of log x (slope before, a
+ * steeper slope after), searched between the last low point's neighbourhood and the alarm.
+ */
+export function growthOnset(x: ArrayLike<number>, alarmIdx: number): number {
+  const sm = rm3(Float64Array.from({ length: Math.min(x.length, alarmIdx + 1) }, (_, i) => x[i]));
+  const low = Math.max(0, argMin(sm, 0, Math.max(1, alarmIdx)));
+  const lo = Math.max(0, low - Math.max(20, 2 * (alarmIdx - low)));
+  const hi = alarmIdx;
+  const idx: number[] = [];
+  const y: number[] = [];
+  for (let i = lo; i <= hi; i++) if (Number.isFinite(sm[i]) && sm[i] > 0) {
+    idx.push(i);
+    y.push(Math.log(sm[i]));
+  }
+  if (idx.length < 6) return low;
+  let best = low;
+  let bestSse = Infinity;
+  for (let c = idx[2]; c <= idx[idx.length - 3]; c++) {
+    // least squares for y = a + b1·min(0, i−c) + b2·max(0, i−c)
+    let s11 = 0, s12 = 0, s22 = 0, s1 = 0, s2 = 0, sy = 0, s1y = 0, s2y = 0;
+    const n = idx.length;
+    for (let k = 0; k < n; k++) {
+      const u = Math.min(0, idx[k] - c);
+      const v = Math.max(0, idx[k] - c);
+      s11 += u * u; s12 += u * v; s22 += v * v; s1 += u; s2 += v; sy += y[k]; s1y += u * y[k]; s2y += v * y[k];
+    }
+    // normal equations (3×3) by Cramer's rule
+    const A = [
+      [n, s1, s2],
+      [s1, s11, s12],
+      [s2, s12, s22],
+    ];
+    const B = [sy, s1y, s2y];
+    const det = (m: number[][]) => m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    const D = det(A);
+    if (Math.abs(D) < 1e-12) continue;
+    const col = (j: number) => A.map((row, r) => row.map((v, cI) => (cI === j ? B[r] : v)));
+    const a = det(col(0)) / D;
+    const b1 = det(col(1)) / D;
+    const b2 = det(col(2)) / D;
+    if (!(b2 > 0 && b2 > b1)) continue;
+    let sse = 0;
+    for (let k = 0; k < n; k++) {
+      const r = y[k] - a - b1 * Math.min(0, idx[k] - c) - b2 * Math.max(0, idx[k] - c);
+      sse += r * r;
+    }
+    if (sse < bestSse) {
+      bestSse = sse;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function onsetBefore(s: PreparedSeries, _smooth: Float64Array, idx: number): number {
+  return s.blocks.step[growthOnset(s.blocks.med, idx)];
 }
 
 function scanSeries(s: PreparedSeries, input: AnalysisInput): Hit | null {

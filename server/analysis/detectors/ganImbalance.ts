@@ -4,8 +4,8 @@
 //      halves), down to ≤ ½ of its early level or Δ up by ≥ 1, and L_G up ≥ 15% or FID > 5% above best;
 //   G3 D not learning: L_D within ±5% of 2·ln 2 = 1.386 with robust CV < 1% over ≥ 5 000 steps / 20
 //      blocks (both halves), and |Δ| < 0.1 when the logits are logged;
-//   G2/G5 degradation: val FID > 5% above its (3-point median) best at the last two validations and
-//      rising since (≥ 3 validations), while val SSIM / L1 do not worsen by more than 0.5% / 2% —
+//   G2/G5 degradation: val FID > 5% above its (3-point median) best at each of the last three
+//      validations, while val SSIM / L1 do not worsen by more than 0.5% / 2% —
 //      "G fooling D" when L_G also falls significantly (MK z < −2.33), else "degradation".
 // G4 (variance / spiking) is not used: noisy but healthy adversarial losses must not alarm.
 import { mad, mannKendall, median, runningMedian } from '../robust';
@@ -68,8 +68,8 @@ function fidState(input: AnalysisInput): FidState | null {
   const best = sm[bi];
   const bestIdx = start + bi;
   const now = fid.values[n - 1];
-  const prev = fid.values[n - 2];
-  const rise = Math.min(now, prev) / best;
+  // the last three validations all above the best
+  const rise = Math.min(fid.values[n - 1], fid.values[n - 2], fid.values[n - 3]) / best;
   const after = n - 1 - bestIdx;
   const riseZ = after >= 2 ? mannKendall(fid.values.subarray(bestIdx), 'none').z : 0;
   const relChange = (s: PreparedSeries | undefined) => {
@@ -190,7 +190,7 @@ export function detectGanImbalance(input: AnalysisInput): Finding[] {
   }
 
   // G2 / G5: image quality degrades (FID) while reconstruction metrics hold
-  if (fid && fidWorse && fid.after >= 3 && fid.riseZ > 1.64) {
+  if (fid && fidWorse && fid.after >= 3) {
     const ssimOk = fid.ssimChange === null || fid.ssimChange < GAN.ssimFlat;
     const l1Ok = fid.l1Change === null || fid.l1Change < GAN.l1Flat;
     if (ssimOk && l1Ok && (fid.ssimChange !== null || fid.l1Change !== null)) {

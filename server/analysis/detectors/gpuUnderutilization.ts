@@ -103,12 +103,34 @@ export function detectGpuUnderutilization(input: AnalysisInput): Finding[] {
     return Math.round(firstStep + ((lastStep - firstStep) * k) / Math.max(1, samples.length - 1));
   };
   const gappy = idle > GPU.idleFraction;
+  // refine the onset inside the first flagged window and the one before it: a mean-shift split of the
+  // per-sample "bad" signal (idle indicator for a gappy GPU, 100 − util for a low one)
+  const lo = Math.max(0, wins[first].from - per);
+  const hi = wins[first].to;
+  const sig = samples.slice(lo, hi).map((s) => (gappy ? (s.u < GPU.idleUtil ? 1 : 0) : 100 - s.u));
+  let split = wins[first].from - lo;
+  let bestCost = Infinity;
+  const pre = [0];
+  const pre2 = [0];
+  for (const v of sig) {
+    pre.push(pre[pre.length - 1] + v);
+    pre2.push(pre2[pre2.length - 1] + v * v);
+  }
+  const sse = (a: number, b: number) => (b > a ? pre2[b] - pre2[a] - (pre[b] - pre[a]) ** 2 / (b - a) : 0);
+  for (let k = 3; k < sig.length - 3; k++) {
+    const c = sse(0, k) + sse(k, sig.length);
+    if (c < bestCost && (pre[sig.length] - pre[k]) / (sig.length - k) > pre[k] / k) {
+      bestCost = c;
+      split = k;
+    }
+  }
+  const onsetSample = lo + split;
   return [
     {
       kind: 'gpu_underutilization',
       severity: 'warning',
       metrics: ['gpu.utilization'],
-      startStep: stepAt(wins[first].from),
+      startStep: stepAt(onsetSample),
       endStep: lastStep,
       summary: gappy
         ? `The GPU waits for data: ${pct(idle, 0)} of the samples while training are below ${GPU.idleUtil}% utilisation (median ${Math.round(med)}%) in ${badCount} of ${wins.length} windows — the input pipeline is the bottleneck.`

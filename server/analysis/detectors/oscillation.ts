@@ -1,24 +1,27 @@
 // Oscillation (rules §5.3). On residuals of the block medians (running-median detrend, cut at known
 // level shifts), in sliding windows:
 //   O1+O2 alternation: turning-point z > 2.33 and lag-1 autocorrelation ρ̂₁ < −0.3 (and < −2/√n);
-//   O3 periodic: a spectral line far above the locally-estimated (whitened) background, p < 1e-3,
-//      whose period is not a known schedule period (epoch, validation, SGDR/cyclic) or its harmonics;
+//   O3 periodic: after AR(1) pre-whitening (rules §2.4), a spectral line > 22× the locally-estimated
+//      background (≈ the 99.9% point of its null distribution under white, AR(1) φ ≤ 0.9 and t₃ noise,
+//      measured for 128/256-block windows), whose period is not a known schedule period (epoch,
+//      validation, SGDR/cyclic) or one of its first harmonics;
 // practical gate: the oscillating component's amplitude ≥ 1% of the loss level (not plain noise);
 // persistence: two consecutive windows (the same period for O3).
-import { lag1, mad, median, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
+import { lag1, mad, median, periodogramAt, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
 import { knownPeriod, levelShiftSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
 import { fmtNum, pct } from '../types';
 
 export const OSCILLATION = {
-  window: 128,
+  /** windows in blocks, each used when the post-warm-up history holds it 1.5× */
+  windows: [256, 128, 64],
   minWindow: 64,
   /** longest period searched, in blocks */
   maxPeriod: 32,
   detrendWidth: 65,
   turningZ: 2.33,
   rho1: -0.3,
-  periodicP: 1e-3,
+  peakRatio: 22,
   amplitudeGate: 0.01,
 };
 
@@ -75,12 +78,17 @@ function analyseWindow(x: Float64Array, r: Float64Array, from: number, to: numbe
     if (amplitude >= OSCILLATION.amplitudeGate * level)
       return { start: from, end: to, type: 'alternation', period: 2, amplitude, level, stat: { rho1: rho, turningPointZ: tp.z, turningPointRate: tp.rate } };
   }
-  // O3: periodic component
+  // O3: periodic component, on AR(1)-pre-whitened residuals
+  const phi = Math.min(0.95, Math.max(0, rho));
+  const e = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) e[i - 1] = w[i] - phi * w[i - 1];
   const maxP = Math.min(OSCILLATION.maxPeriod, n / 4);
-  const peak = spectralPeak(w, 2.5, maxP);
-  if (peak && peak.p < OSCILLATION.periodicP && peak.amplitude >= OSCILLATION.amplitudeGate * level) {
+  const peak = spectralPeak(e, 2.5, maxP);
+  if (peak && peak.ratio > OSCILLATION.peakRatio) {
+    const amplitude = 2 * Math.sqrt(periodogramAt(w, [1 / peak.period])[0] / n);
+    if (amplitude < OSCILLATION.amplitudeGate * level) return null;
     if (knownPeriod(input.events, peak.period * blockSteps)) return null;
-    return { start: from, end: to, type: 'periodic', period: peak.period, amplitude: peak.amplitude, level, stat: { peakRatio: peak.ratio, p: peak.p } };
+    return { start: from, end: to, type: 'periodic', period: peak.period, amplitude, level, stat: { peakRatio: peak.ratio, p: peak.p, prewhiteningPhi: phi } };
   }
   return null;
 }
@@ -92,13 +100,9 @@ interface Episode {
   steps: Float64Array;
 }
 
-function scan(s: PreparedSeries, input: AnalysisInput): Episode | null {
+function scanAt(s: PreparedSeries, input: AnalysisInput, r: Float64Array, warmIdx: number, W: number): Episode | null {
   const n = s.blocks.n;
-  const warmIdx = Math.max(0, s.blocks.step.findIndex((st) => st >= input.budget.warmEnd));
-  if (warmIdx < 0 || n - warmIdx < OSCILLATION.minWindow) return null;
-  const r = residuals(s, levelShiftSteps(input.events));
-  const W = Math.min(OSCILLATION.window, n - warmIdx);
-  const stride = Math.max(8, Math.floor(W / 4));
+  const stride = Math.max(8, Math.floor(W / 2));
   const hits: (WindowHit | null)[] = [];
   const starts: number[] = [];
   for (let from = warmIdx; from + W <= n; from += stride) starts.push(from);
@@ -109,12 +113,27 @@ function scan(s: PreparedSeries, input: AnalysisInput): Episode | null {
     const a = hits[i - 1];
     const b = hits[i];
     if (!a || !b || a.type !== b.type) continue;
-    if (a.type === 'periodic' && Math.abs(a.period - b.period) > 0.15 * a.period) continue;
+    if (a.type === 'periodic' && Math.abs(a.period - b.period) > 0.1 * a.period) continue;
     const run: WindowHit[] = [a, b];
     for (let j = i + 1; j < hits.length && hits[j] && hits[j]!.type === a.type; j++) run.push(hits[j]!);
     return { tag: s.tag, hits: run, blockSteps: s.blocks.blockSteps, steps: s.blocks.step };
   }
   return null;
+}
+
+/** Scan at every window size the history holds 1.5 times; the episode that is confirmed first wins. */
+function scan(s: PreparedSeries, input: AnalysisInput): Episode | null {
+  const n = s.blocks.n;
+  const warmIdx = Math.max(0, s.blocks.step.findIndex((st) => st >= input.budget.warmEnd));
+  if (warmIdx < 0 || n - warmIdx < 1.5 * OSCILLATION.minWindow) return null;
+  const r = residuals(s, levelShiftSteps(input.events));
+  let best: Episode | null = null;
+  for (const W of OSCILLATION.windows) {
+    if (n - warmIdx < 1.5 * W) continue;
+    const e = scanAt(s, input, r, warmIdx, W);
+    if (e && (!best || e.hits[1].end < best.hits[1].end)) best = e;
+  }
+  return best;
 }
 
 /** Where, inside the first flagged window, the oscillation starts: a mean-shift split of its local energy. */
@@ -179,7 +198,7 @@ export function detectOscillation(input: AnalysisInput): Finding[] {
   const desc =
     h.type === 'alternation'
       ? `alternates step to step (lag-1 autocorrelation ${fmtNum(h.stat.rho1, 2)}, turning-point z = ${fmtNum(h.stat.turningPointZ, 3)})`
-      : `oscillates with a period of ~${Math.round(periodSteps)} steps (spectral peak ${fmtNum(h.stat.peakRatio, 3)}× background, p = ${fmtNum(h.stat.p, 2)})`;
+      : `oscillates with a period of ~${Math.round(periodSteps)} steps (spectral line ${fmtNum(h.stat.peakRatio, 3)}× the background, threshold ${OSCILLATION.peakRatio})`;
   return [
     {
       kind: 'oscillation',
@@ -202,7 +221,7 @@ export function detectOscillation(input: AnalysisInput): Finding[] {
         thresholds: {
           turningPointZ: OSCILLATION.turningZ,
           rho1: OSCILLATION.rho1,
-          periodicP: OSCILLATION.periodicP,
+          peakRatio: OSCILLATION.peakRatio,
           amplitudeGate: OSCILLATION.amplitudeGate,
           persistenceWindows: 2,
         },

@@ -1,16 +1,18 @@
 // Plateau (rules §5.2), judged on the current state of the run. Per metric, over the latest window
 // (W = max(40 blocks, 30% of the post-warm-up history) for training losses, max(4, 30% of the
 // validations) for validation metrics), in the metric's own direction:
-//   (a) not confidently improving: Mann–Kendall (AR(1)-inflated variance) z > −2.33 (val: > −1.64);
-//   (b) practically flat: Theil–Sen projected change over the window > −ε (1% train, 0.5% val);
-//   (c) no new best: the best chunk median inside the window does not beat the best before it by more
-//       than max(1e-3 relative, 2 standard errors).
-// A plateau needs at least one flat metric, half of the judged metrics flat and none improving — so a
-// saturated train_gen_l1 while val metrics still improve is not a plateau. The window restarts after a
+//   improving = a confident decrease (Mann–Kendall with AR(1)-inflated variance z < −2.33, val < −1.64)
+//     that also matters (Theil–Sen projected change over the window < −ε: 1% train, 0.5% val), or a new
+//     best: the best chunk median inside the window beats the best before it by more than
+//     max(1e-3 relative, 2 standard errors, 2× the spread of the chunk medians);
+//   flat = not improving and the projected change > −ε (a significant but negligible decrease is flat).
+// A plateau needs ≥ 2/3 of the judged metrics flat, the checkpoint monitor flat (when judged) and a
+// flat training loss (when logged) — so a saturated train_gen_l1 while val metrics still improve is not
+// a plateau. The window restarts after a
 // logged LR drop, a warm restart or a resume. Severity: info when the LR is already at its floor or the
 // plateau began after 70% of the planned steps (convergence), warning otherwise.
-import { mannKendall, median, noiseScale } from '../robust';
-import { levelShiftSteps } from '../scheduleEvents';
+import { mad, mannKendall, median, noiseScale } from '../robust';
+import { regimeChangeSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
 import { fmtNum, pct } from '../types';
 
@@ -27,7 +29,7 @@ export const PLATEAU = {
   convergedFrac: 0.7,
 };
 
-export type Verdict = 'flat' | 'improving' | 'worsening' | 'na';
+export type Verdict = 'flat' | 'improving' | 'worsening' | 'uncertain' | 'na';
 
 export interface MetricVerdict {
   tag: string;
@@ -53,7 +55,7 @@ export function trainVerdict(s: PreparedSeries, input: AnalysisInput): MetricVer
   const warmIdx = step.findIndex((st) => st >= input.budget.warmEnd);
   if (warmIdx < 0) return na;
   let start = warmIdx;
-  for (const e of levelShiftSteps(input.events)) {
+  for (const e of regimeChangeSteps(input.events)) {
     const i = step.findIndex((st) => st >= e + input.events.guardSteps);
     if (i > start && e >= step[0]) start = i;
   }
@@ -80,6 +82,53 @@ export function valVerdict(s: PreparedSeries, input: AnalysisInput): MetricVerdi
   return verdictOn(s.tag, y, steps, start, n - W, n, PLATEAU.valEps, PLATEAU.valZ, 'none');
 }
 
+/**
+ * Where the metric went flat: the knot c of y = a + b·min(0, i − c) (a slope, then flat) fitted by least
+ * squares to chunk medians of y[from, to).
+ */
+export function flatOnset(y: ArrayLike<number>, from: number, to: number, steps?: ArrayLike<number>): number {
+  // in log-step coordinates a decelerating (power-law) approach is close to a straight line
+  const xOf = (i: number) => (steps ? Math.log(Math.max(1, steps[Math.min(steps.length - 1, Math.max(0, Math.round(i)))])) : i);
+  const len = to - from;
+  const k = Math.max(1, Math.floor(len / 150));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const idx: number[] = [];
+  for (let i = from; i + k <= to; i += k) {
+    const m = median(y, i, i + k);
+    if (Number.isFinite(m)) {
+      idx.push(i + (k - 1) / 2);
+      xs.push(xOf(i + (k - 1) / 2));
+      ys.push(m);
+    }
+  }
+  const m = xs.length;
+  if (m < 5) return from;
+  let best = 0;
+  let bestSse = Infinity;
+  for (let j = 1; j < m - 2; j++) {
+    const c = xs[j];
+    let su = 0, sy = 0, suu = 0, suy = 0;
+    for (let q = 0; q < m; q++) {
+      const u = Math.min(0, xs[q] - c);
+      su += u; sy += ys[q]; suu += u * u; suy += u * ys[q];
+    }
+    const den = m * suu - su * su;
+    const b = den > 0 ? (m * suy - su * sy) / den : 0;
+    const a = (sy - b * su) / m;
+    let sse = 0;
+    for (let q = 0; q < m; q++) {
+      const r = ys[q] - a - b * Math.min(0, xs[q] - c);
+      sse += r * r;
+    }
+    if (sse < bestSse) {
+      bestSse = sse;
+      best = j;
+    }
+  }
+  return Math.min(to - 1, Math.max(from, Math.round(idx[best])));
+}
+
 function verdictOn(
   tag: string,
   y: Float64Array,
@@ -104,34 +153,33 @@ function verdictOn(
   const inside = chunkMedians(y, wFrom, n, c);
   const bestBefore = before.length ? Math.min(...before) : Infinity;
   const bestIn = inside.length ? Math.min(...inside) : Infinity;
-  const newBest = bestIn < bestBefore - margin;
+  // chunk medians also vary with autocorrelated noise: use their observed spread when it is larger
+  const spread = inside.length >= 4 ? 1.4826 * mad(inside.map((v, i) => v - (mk.slope * c * i))) : 0;
+  const newBest = bestIn < bestBefore - Math.max(margin, 2 * spread);
   let verdict: Verdict;
-  if (mk.z < zThr && deltaRel < 0) verdict = 'improving';
+  if ((mk.z < zThr && deltaRel < -eps) || (newBest && deltaRel < 0)) verdict = 'improving';
   else if (mk.z > -zThr && deltaRel > 3 * eps) verdict = 'worsening';
-  else if (deltaRel > -eps && !newBest) verdict = 'flat';
-  else verdict = newBest ? 'improving' : 'na';
+  else if (deltaRel > -eps) verdict = 'flat';
+  else verdict = 'uncertain';
   let onset: number | null = null;
-  if (verdict === 'flat') {
-    const plateauLevel = median(yw);
-    const tol = Math.max((eps / 2) * level, margin);
-    const cc = correction === 'none' ? 1 : Math.max(3, Math.round(c / 2));
-    for (let j = start; j + cc <= n; j++) {
-      if (median(y, j, j + cc) <= plateauLevel + tol) {
-        onset = steps[j];
-        break;
-      }
-    }
-    if (onset === null) onset = steps[wFrom];
-  }
+  if (verdict === 'flat') onset = steps[flatOnset(y, Math.max(start, wFrom - 2 * W), n, steps)];
   return { tag, verdict, deltaRel, z: mk.z, window: [steps[wFrom], steps[n - 1]], onset, newBest };
 }
 
 export function detectPlateau(input: AnalysisInput): Finding[] {
+  // under warm restarts / cyclic LR the loss rises and falls by design: no plateau verdict
+  if (input.events.schedule === 'warm_restarts' || input.events.schedule === 'cyclic') return [];
   const train = input.train.filter((s) => s.info.role === 'sup').map((s) => trainVerdict(s, input));
   const val = input.val.map((s) => valVerdict(s, input));
-  const judged = [...train, ...val].filter((v) => v.verdict !== 'na');
+  const judged = [...train, ...val].filter((v) => v.verdict !== 'na' && v.verdict !== 'uncertain');
   const flat = judged.filter((v) => v.verdict === 'flat');
-  if (!flat.length || judged.some((v) => v.verdict === 'improving') || flat.length * 2 < judged.length) return [];
+  if (!flat.length || flat.length * 3 < judged.length * 2) return [];
+  // the checkpoint monitor, when it can be judged, must be flat too
+  const monitorTag = input.val.find((s) => s.info.monitor)?.tag;
+  const mv = [...val].find((v) => v.tag === monitorTag);
+  if (mv && mv.verdict !== 'na' && mv.verdict !== 'flat') return [];
+  // the model must have stopped learning: when the run logs training losses, one of them is flat
+  if (train.length && !train.some((v) => v.verdict === 'flat')) return [];
   const onsets = flat.map((v) => v.onset!).sort((a, b) => a - b);
   const onset = onsets[Math.floor((onsets.length - 1) / 2)];
   const { planned, lastStep, valInterval } = input.budget;

@@ -1,21 +1,23 @@
 // Slow convergence (rules §5.6): still improving, but so slowly that the budget will not buy a
 // meaningful gain. Judged from 30% of the planned steps on (AUTOTRAINER's judgment point), on the
-// stretch since warm-up (or since the last LR drop / restart / resume):
-//   S3 shape: the training losses are still falling about linearly — improvement of the last third ≥ 60%
-//      of the first third (a healthy curve decelerates), with a significant decrease over the last half
-//      (Mann–Kendall z < −2.33) — on at least half of the supervised losses;
-//   S1 (when validations exist): the largest per-validation improvement of the monitor (or SSIM) is
-//      below δ = 1% of its level, and it still improves (MK z < −1.64).
-// Both must hold when validation data exist; otherwise S3 alone with an R² > 0.9 linear fit.
-import { mannKendall, median, ols } from '../robust';
-import { levelShiftSteps } from '../scheduleEvents';
+// stretch since warm-up (or since the last LR drop / restart):
+//   S3 shape: the training losses are still falling about linearly — median over the supervised losses
+//      of (gain of the last third / gain of the first third, interquartile means) ≥ 0.62 (a healthy
+//      curve decelerates);
+//   S1 (when validations exist): the largest per-validation improvement of the monitor (or SSIM; 3-point
+//      running median, so jitter is not progress) is below δ = 1% of its level;
+// and the run is still improving: a significant decrease of the training losses over the last half
+// (MK z < −2.33 on at least half of them) or of the validation monitor (MK z < −1.64). Without
+// validation data S3 must also fit a line with R² > 0.9.
+import { mannKendall, median, ols, runningMedian } from '../robust';
+import { regimeChangeSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
 import { fmtNum, pct } from '../types';
 
 export const SLOW = {
   judgeFrac: 0.3,
   minBlocks: 60,
-  linearity: 0.6,
+  linearity: 0.62,
   trendZ: -2.33,
   valDelta: 0.01,
   valZ: -1.64,
@@ -32,11 +34,20 @@ interface Shape {
   from: number;
 }
 
+function iqMean(y: Float64Array, from: number, to: number): number {
+  const v = Array.from(y.subarray(from, to)).filter(Number.isFinite).sort((a, b) => a - b);
+  const lo = Math.floor(v.length / 4);
+  const hi = Math.max(lo + 1, Math.ceil((3 * v.length) / 4));
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += v[i];
+  return s / (hi - lo);
+}
+
 function shapeOf(s: PreparedSeries, input: AnalysisInput): Shape | null {
   const { step, med, n } = s.blocks;
   let start = step.findIndex((st) => st >= input.budget.warmEnd);
   if (start < 0) return null;
-  for (const e of levelShiftSteps(input.events)) {
+  for (const e of regimeChangeSteps(input.events)) {
     const i = step.findIndex((st) => st >= e + input.events.guardSteps);
     if (i > start && e >= step[0]) start = i;
   }
@@ -45,9 +56,10 @@ function shapeOf(s: PreparedSeries, input: AnalysisInput): Shape | null {
   const t = Math.floor(E / 3);
   const sign = s.info.direction === 'max' ? -1 : 1;
   const y = Float64Array.from(med.subarray(start), (v) => sign * v);
-  const m1 = median(y, 0, t);
-  const m2 = median(y, t, 2 * t);
-  const m3 = median(y, 2 * t, E);
+  // interquartile means: robust to spikes, and centred on an alternating (bimodal) oscillation
+  const m1 = iqMean(y, 0, t);
+  const m2 = iqMean(y, t, 2 * t);
+  const m3 = iqMean(y, 2 * t, E);
   const d1 = m1 - m2;
   const d2 = m2 - m3;
   const z = mannKendall(y.subarray(Math.floor(E / 2))).z;
@@ -76,8 +88,10 @@ function valSlow(input: AnalysisInput): ValSlow | null | 'fast' {
   const s = input.val.find((v) => v.info.monitor && v.info.role === 'val_quality') ?? input.val.find((v) => v.info.base === 'ssim_total_mean') ?? input.val.find((v) => v.info.monitor);
   if (!s || s.steps.length < 4) return null;
   const sign = s.info.direction === 'max' ? 1 : -1;
+  // per-validation gains of the 3-point running median: validation jitter is not progress
+  const sm = runningMedian(s.values, 3);
   let maxGain = -Infinity;
-  for (let i = 1; i < s.values.length; i++) maxGain = Math.max(maxGain, sign * (s.values[i] - s.values[i - 1]));
+  for (let i = 1; i < sm.length; i++) maxGain = Math.max(maxGain, sign * (sm[i] - sm[i - 1]));
   const level = Math.abs(median(s.values));
   const delta = SLOW.valDelta * level;
   const z = mannKendall(Float64Array.from(s.values, (v) => -sign * v), 'none').z;
@@ -92,12 +106,17 @@ export function detectSlowConvergence(input: AnalysisInput): Finding[] {
   const sup = input.train.filter((s) => s.info.role === 'sup');
   const shapes = sup.map((s) => shapeOf(s, input)).filter((x): x is Shape => x !== null);
   if (!shapes.length) return [];
-  const slow = shapes.filter((s) => s.ratio >= SLOW.linearity && s.z < SLOW.trendZ);
-  if (slow.length * 2 < shapes.length || !slow.length) return [];
+  const ratios = shapes.map((s) => s.ratio).sort((a, b) => a - b);
+  const medianRatio = ratios[Math.floor((ratios.length - 1) / 2)];
+  if (medianRatio < SLOW.linearity) return [];
   const v = valSlow(input);
   if (v === 'fast') return [];
-  if (v !== null && !(v.z < SLOW.valZ)) return [];
-  if (v === null && !slow.some((s) => s.r2 > SLOW.r2)) return [];
+  // still improving now: the training losses (last half) or the validation monitor
+  const trainImproving = shapes.filter((s) => s.z < SLOW.trendZ);
+  const valImproving = v !== null && v.z < SLOW.valZ;
+  if (!(trainImproving.length * 2 >= shapes.length || valImproving)) return [];
+  if (v === null && !shapes.some((s) => s.r2 > SLOW.r2)) return [];
+  const slow = trainImproving.length ? trainImproving : shapes;
   const lead = slow.reduce((a, b) => (b.z < a.z ? b : a));
   const remaining = planned !== null ? Math.max(0, planned - lastStep) : null;
   const epochs = input.budget.epochSteps ? (lastStep - lead.from) / input.budget.epochSteps : null;

@@ -1,0 +1,351 @@
+// npm run bench:ui — time to interactive of the run page and the compare page in headless Chromium, on
+// two LaMa-shaped runs of 12 scalar tags × 200,000 points each (2.4 M points per run), served by
+// `lrscope watch`. Beside it, in the same run, a baseline: the same 12 charts drawn by chart.js from every
+// stored point (a server that sends all points, as a dashboard without server-side downsampling does),
+// with chart.js decimation off and on.
+//
+// Time to interactive (TTI) = from navigation start until every chart canvas of the page has drawn its
+// data, no data request is in flight, nothing was drawn for 1 s, and a requestAnimationFrame →
+// setTimeout(0) probe scheduled after the last draw has run (the main thread is free to answer input).
+// The probe is an init script that wraps CanvasRenderingContext2D.stroke (lines in a data colour are the
+// chart's series; grid, ticks and LR overlay are grey) and window.fetch (requests in flight); after the
+// measurement the canvases are read back to check they are really not blank.
+//
+// BENCH_UI_POINTS (default 200000) and BENCH_UI_REPS (default 5) shrink it for a quick look.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { openDb } from '../server/db/open';
+import { Store } from '../server/db/store';
+import { ingestPaths } from '../server/ingest/ingest';
+import { querySeries } from '../server/db/series';
+import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../server/ingest/tfeventsWriter';
+import { configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, type LamaRunSpec } from '../server/demo/lamaFormat';
+import { rng } from '../server/demo/scenarios';
+import { groupTags } from '../app/_components/tagGroups';
+import { freePort, startWatch, trpcClient } from '../tests/helpers/watchProcess';
+import { launchBrowser, newPage, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
+
+const N = Number(process.env.BENCH_UI_POINTS ?? 200_000);
+const REPS = Number(process.env.BENCH_UI_REPS ?? 5);
+const TARGET_RUN_MS = 1500;
+const LOG_EVERY = 10; // a point per tag every 10 optimizer steps: 200k points = 2M steps
+const QUIET_MS = 1000;
+
+/** 12 tags a LaMa job logs (Lightning's LearningRateMonitor adds lr-Adam / lr-Adam-1 for G and D). */
+const TAGS = [
+  'train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet_pl',
+  'train_discr_adv', 'train_adv_discr_real_out', 'train_adv_discr_fake_out', 'train_adv_discr_real_gp',
+  'val_gen_l1', 'val_gen_fm',
+  'lr-Adam', 'lr-Adam-1',
+];
+
+function value(tag: string, k: number, noise: number, spec: LamaRunSpec): number {
+  const decay = Math.exp(-3 * k);
+  switch (tag) {
+    case 'lr-Adam': return spec.genLr * (k < 0.5 ? 1 : k < 0.8 ? 0.1 : 0.01); // MultiStepLR
+    case 'lr-Adam-1': return spec.discLr * (k < 0.5 ? 1 : k < 0.8 ? 0.1 : 0.01);
+    case 'train_gen_l1': return 0.02 + 0.08 * decay + 0.01 * noise;
+    case 'train_gen_adv': return 4.5 - k + 0.4 * noise;
+    case 'train_gen_fm': return 0.3 + 0.6 * decay + 0.05 * noise;
+    case 'train_gen_resnet_pl': return 0.9 + 0.5 * decay + 0.08 * noise;
+    case 'train_discr_adv': return 1.35 - 0.1 * k + 0.05 * noise;
+    case 'train_adv_discr_real_out': return 0.05 + 0.05 * k + 0.04 * noise;
+    case 'train_adv_discr_fake_out': return -0.04 - 0.03 * k + 0.04 * noise;
+    case 'train_adv_discr_real_gp': return 0.003 + 0.0005 * noise;
+    default: return 0.03 + 0.05 * decay + 0.003 * noise;
+  }
+}
+
+/** A finished LaMa run on disk: experiments/<run>/{config.yaml,.hydra/} and tb_logs/<run>/version_0/<event file>. */
+function generate(project: string, spec: LamaRunSpec, seed: number): { name: string; bytes: number } {
+  const name = runFolderName(spec);
+  const runDir = path.join(project, 'experiments', name);
+  const tbDir = path.join(project, 'tb_logs', name, 'version_0');
+  fs.mkdirSync(path.join(runDir, '.hydra'), { recursive: true });
+  fs.mkdirSync(tbDir, { recursive: true });
+  const overrides = [`data.batch_size=${spec.batchSize}`, `optimizers.generator.lr=${spec.genLr}`];
+  fs.writeFileSync(path.join(runDir, 'config.yaml'), configYaml(spec));
+  fs.writeFileSync(path.join(runDir, '.hydra', 'config.yaml'), configYaml(spec));
+  fs.writeFileSync(path.join(runDir, '.hydra', 'hydra.yaml'), hydraYaml(spec, overrides));
+  fs.writeFileSync(path.join(runDir, '.hydra', 'overrides.yaml'), overridesYaml(overrides));
+  fs.writeFileSync(path.join(tbDir, 'hparams.yaml'), hparamsYaml(spec));
+  const t0 = spec.startedAt / 1000;
+  const file = path.join(tbDir, eventFileName(t0, 'bench-node', 4242));
+  const fd = fs.openSync(file, 'w');
+  const rand = rng(seed);
+  let parts: Buffer[] = [eventRecord(encodeFileVersionEvent(t0))];
+  let bytes = 0;
+  for (let i = 0; i < N; i++) {
+    const step = i * LOG_EVERY + LOG_EVERY - 1;
+    const k = i / N;
+    const wallTime = t0 + 5 + step * 0.05;
+    for (const tag of TAGS) {
+      const noise = rand() * 2 - 1 + (rand() < 0.001 ? 6 : 0); // a rare spike, kept by min/max sampling
+      parts.push(eventRecord(encodeScalarEvent({ tag, step, wallTime, value: value(tag, k, noise, spec) })));
+    }
+    if (parts.length >= 12_000) {
+      const b = Buffer.concat(parts);
+      fs.writeSync(fd, b);
+      bytes += b.length;
+      parts = [];
+    }
+  }
+  const b = Buffer.concat(parts);
+  fs.writeSync(fd, b);
+  fs.closeSync(fd);
+  return { name, bytes: bytes + b.length };
+}
+
+// ---- the in-page probe ---------------------------------------------------------------------------
+
+/** Installed before any page script runs (a string: no bundler helpers may leak into it). */
+const PROBE = `(() => {
+  const st = { canvases: new Set(), draws: 0, firstAll: 0, last: 0, ready: 0, pending: false, inflight: 0, fetches: [] };
+  window.__tti = st;
+  const saturated = (s) => {
+    let r, g, b;
+    if (s.length === 7 && s[0] === '#') { const n = parseInt(s.slice(1), 16); r = n >> 16; g = (n >> 8) & 255; b = n & 255; }
+    else { const m = /rgba?\\(\\s*(\\d+)[,\\s]+(\\d+)[,\\s]+(\\d+)/.exec(s); if (!m) return false; r = +m[1]; g = +m[2]; b = +m[3]; }
+    return Math.max(r, g, b) - Math.min(r, g, b) > 60;
+  };
+  const stroke = CanvasRenderingContext2D.prototype.stroke;
+  CanvasRenderingContext2D.prototype.stroke = function () {
+    const out = stroke.apply(this, arguments);
+    const s = this.strokeStyle;
+    if (typeof s === 'string' && saturated(s) && this.canvas.closest && this.canvas.closest('.chart')) {
+      st.draws++;
+      st.canvases.add(this.canvas);
+      st.last = performance.now();
+      if (!st.firstAll && st.canvases.size >= document.querySelectorAll('.chart canvas').length) st.firstAll = st.last;
+      if (!st.pending) {
+        st.pending = true;
+        requestAnimationFrame(() => setTimeout(() => { st.pending = false; st.ready = performance.now(); }, 0));
+      }
+    }
+    return out;
+  };
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    const url = String(input && input.url ? input.url : input);
+    const rec = { url, start: performance.now(), end: 0 };
+    st.inflight++;
+    st.fetches.push(rec);
+    const done = () => { st.inflight--; rec.end = performance.now(); };
+    return fetch0.call(this, input, init).then((res) => {
+      // count until the body has been read
+      const clone = res.clone();
+      clone.arrayBuffer().then(done, done);
+      return res;
+    }, (err) => { done(); throw err; });
+  };
+})();`;
+
+const DONE = `(() => {
+  const st = window.__tti;
+  if (!st) return null;
+  const charts = document.querySelectorAll('.chart canvas').length;
+  const now = performance.now();
+  if (charts < __WANT__ || st.canvases.size < charts || st.inflight > 0 || st.pending || st.ready < st.last || now - st.last < ${QUIET_MS}) return null;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const api = st.fetches.filter((f) => f.url.includes('/api/trpc/') || f.url.includes('/data?'));
+  const series = st.fetches.filter((f) => f.url.includes('metrics.series') || f.url.includes('/data?'));
+  return {
+    charts, draws: st.draws, firstAll: st.firstAll, last: st.last, ready: st.ready,
+    dcl: nav ? nav.domContentLoadedEventEnd : 0,
+    firstFetch: api.length ? Math.min(...api.map((f) => f.start)) : 0,
+    lastFetchEnd: api.length ? Math.max(...api.map((f) => f.end)) : 0,
+    seriesRequests: series.length,
+    seriesSlowest: series.length ? Math.max(...series.map((f) => f.end - f.start)) : 0,
+  };
+})()`;
+
+interface Sample {
+  charts: number;
+  draws: number;
+  firstAll: number;
+  last: number;
+  ready: number;
+  dcl: number;
+  firstFetch: number;
+  lastFetchEnd: number;
+  seriesRequests: number;
+  seriesSlowest: number;
+}
+
+async function measure(browser: Browser, url: string, wantCharts: number): Promise<Sample> {
+  const { context, page } = await newPage(browser);
+  const problems = collectProblems(page);
+  await context.addInitScript({ content: PROBE });
+  await page.goto(url, { waitUntil: 'commit' });
+  const handle = await page.waitForFunction(DONE.replace('__WANT__', String(wantCharts)), undefined, { timeout: 120_000, polling: 100 });
+  const s = (await handle.jsonValue()) as Sample;
+  await checkDrawn(page, url);
+  await context.close();
+  problems.assertNone(url);
+  return s;
+}
+
+async function checkDrawn(page: Page, url: string): Promise<void> {
+  const blank = (await allChartStats(page)).filter((c) => !c.stats || c.stats.coloured < MIN_DATA_PIXELS);
+  if (blank.length) throw new Error(`${url}: blank charts: ${blank.map((b) => b.title).join(', ')}`);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f0 = (x: number) => x.toFixed(0).padStart(6);
+
+async function series(browser: Browser, label: string, url: string, want: number): Promise<Sample[]> {
+  const warm = await measure(browser, url, want); // first load: server route code, SQLite page cache
+  const out: Sample[] = [];
+  for (let i = 0; i < REPS; i++) out.push(await measure(browser, url, want));
+  const m = (k: keyof Sample) => median(out.map((s) => s[k]));
+  console.log(
+    `${label.padEnd(44)} TTI median ${f0(m('ready'))} ms  (min ${f0(Math.min(...out.map((s) => s.ready)))}, max ${f0(Math.max(...out.map((s) => s.ready)))}, first load ${f0(warm.ready)})` +
+      `  | all charts drawn ${f0(m('firstAll'))}  DOMContentLoaded ${f0(m('dcl'))}  API ${f0(m('firstFetch'))} → ${f0(m('lastFetchEnd'))}` +
+      `  slowest series response ${f0(m('seriesSlowest'))}  charts ${out[0].charts}, data requests ${out[0].seriesRequests}`,
+  );
+  return out;
+}
+
+// ---- the baseline: every stored point sent to the page ---------------------------------------------
+
+function baselineServer(dbFile: string, runId: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const h = openDb(dbFile, { readonly: true });
+  const seriesId = h.sqlite.prepare('SELECT id FROM series WHERE run_id = ? AND tag = ?');
+  const points = h.sqlite.prepare('SELECT step, value FROM points WHERE series_id = ? ORDER BY seg, step, dup').raw(true);
+  const chartJs = fs.readFileSync(path.resolve('node_modules/chart.js/dist/chart.umd.min.js'));
+  const page = (decimation: boolean) => `<!doctype html><html><head><meta charset="utf-8"><title>baseline</title><link rel="icon" href="data:,">
+<style>body{margin:0;font:13px system-ui,sans-serif}main{padding:14px 20px}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
+.chart{border:1px solid #e4e7ec;border-radius:6px;padding:6px 8px}.body{position:relative;height:240px}</style></head><body><main><div class="grid">
+${TAGS.map((t) => `<div class="chart" data-title="${t}"><b>${t}</b><div class="body"><canvas></canvas></div></div>`).join('\n')}
+</div></main><script src="/chart.umd.js"></script><script>
+document.querySelectorAll('.chart').forEach((box) => {
+  const tag = box.dataset.title;
+  fetch('/data?tag=' + encodeURIComponent(tag)).then((r) => r.json()).then((d) => {
+    const data = new Array(d.x.length);
+    for (let i = 0; i < d.x.length; i++) data[i] = { x: d.x[i], y: d.y[i] };
+    new Chart(box.querySelector('canvas'), {
+      type: 'line',
+      data: { datasets: [{ label: tag, data, borderColor: '#3b5bdb', borderWidth: 1.4, pointRadius: 0 }] },
+      options: {
+        animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false,
+        plugins: { decimation: { enabled: ${decimation}, algorithm: 'min-max' } },
+        scales: { x: { type: 'linear' }, y: { type: tag.startsWith('lr') ? 'logarithmic' : 'linear' } },
+      },
+    });
+  });
+});
+</script></body></html>`;
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname === '/chart.umd.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(chartJs);
+    } else if (u.pathname === '/data') {
+      const s = seriesId.get(runId, u.searchParams.get('tag')) as { id: number } | undefined;
+      const rows = s ? (points.all(s.id) as [number, number | null][]) : [];
+      const x: number[] = [];
+      const y: (number | null)[] = [];
+      for (const [step, v] of rows) {
+        x.push(step);
+        y.push(v);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ x, y }));
+    } else if (u.pathname === '/' || u.pathname === '/decimated') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(page(u.pathname === '/decimated'));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => (h.close(), r()))) });
+    });
+  });
+}
+
+// ---- main -------------------------------------------------------------------------------------------
+
+function ms(t: bigint): number {
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-ui-'));
+  const project = path.join(dir, 'project');
+  const db = path.join(dir, 'db.sqlite');
+  let w: Awaited<ReturnType<typeof startWatch>> | null = null;
+  let browser: Browser | null = null;
+  try {
+    const base: LamaRunSpec = {
+      user: 'bench', startedAt: new Date(2026, 9, 1, 8, 0, 0).getTime(), configName: 'lama-fourier', title: '',
+      genLr: 0.001, discLr: 0.0001, batchSize: 10, maxEpochs: 80, limitTrainBatches: 25_000, logEveryNSteps: LOG_EVERY,
+      tbDir: path.join(project, 'tb_logs'), outRootDir: path.join(project, 'experiments'),
+    };
+    const specs = [base, { ...base, startedAt: base.startedAt + 86_400_000, genLr: 0.0005, batchSize: 32 }];
+    let t = process.hrtime.bigint();
+    let bytes = 0;
+    specs.forEach((s, i) => (bytes += generate(project, s, 1234 + i).bytes));
+    console.log(`generated 2 runs × ${TAGS.length} tags × ${N.toLocaleString()} points (${(bytes / 1e6).toFixed(0)} MB of event files) in ${(ms(t) / 1000).toFixed(1)} s`);
+
+    t = process.hrtime.bigint();
+    const h = openDb(db);
+    const summary = ingestPaths(new Store(h), [project]);
+    if (summary.points !== 2 * TAGS.length * N) throw new Error(`ingested ${summary.points} points, expected ${2 * TAGS.length * N}`);
+    console.log(`ingested ${summary.points.toLocaleString()} points in ${(ms(t) / 1000).toFixed(1)} s (ingestPaths, as lrscope ingest)`);
+    const runIds = summary.runs.map((r) => r.id).sort((a, b) => a - b);
+
+    // where a run page's server time goes: the queries it sends, run in-process on the same database
+    const groups = groupTags(TAGS);
+    const perQuery: string[] = [];
+    let serverTotal = 0;
+    for (const g of groups) {
+      t = process.hrtime.bigint();
+      const out = querySeries(h.sqlite, { runIds: [runIds[0]], tags: g.tags, x: 'step', maxPoints: 2000 });
+      const took = ms(t);
+      serverTotal += took;
+      perQuery.push(`${g.id} ${g.tags.length}×: ${took.toFixed(0)} ms (${out.reduce((n, s) => n + s.total, 0).toLocaleString()} rows → ${out.reduce((n, s) => n + s.segments.reduce((m, x) => m + x.x.length, 0), 0).toLocaleString()} points)`);
+    }
+    h.close();
+    console.log(`server: metrics.series for the run page, in-process: ${serverTotal.toFixed(0)} ms total — ${perQuery.join('; ')}`);
+
+    w = await startWatch([project, '--db', db, '--port', String(await freePort())], { timeoutMs: 120_000 });
+    const api = trpcClient(w.url);
+    const runs = (await api.runs.list.query({})).runs;
+    if (runs.length !== 2) throw new Error(`watch lists ${runs.length} runs`);
+    browser = await launchBrowser();
+
+    console.log(`\nheadless Chromium, viewport 1400×900, ${REPS} repetitions after one first load (median; TTI = navigation start → every chart drawn, no request in flight, main thread free)`);
+    const runPage = await series(browser, `run page (/runs/${runIds[0]}, 12 charts)`, `${w.url}/runs/${runIds[0]}`, TAGS.length);
+    const cmpUrl = `${w.url}/compare?runs=${runIds.join(',')}&tags=${encodeURIComponent(TAGS.join(','))}`;
+    const cmpPage = await series(browser, 'compare page (2 runs × 12 charts)', cmpUrl, TAGS.length);
+    const cmpDefault = await series(browser, 'compare page (2 runs, its default 3 charts)', `${w.url}/compare?runs=${runIds.join(',')}`, 3);
+
+    const b = await baselineServer(db, runIds[0]);
+    let baseOff: Sample[] = [];
+    let baseOn: Sample[] = [];
+    try {
+      console.log(`\nbaseline: the same 12 charts of run ${runIds[0]} drawn by chart.js from every stored point (${N.toLocaleString()} per chart, JSON from SQLite)`);
+      baseOff = await series(browser, 'all points, chart.js decimation off', `${b.url}/`, TAGS.length);
+      baseOn = await series(browser, 'all points, chart.js min-max decimation on', `${b.url}/decimated`, TAGS.length);
+    } finally {
+      await b.close();
+    }
+
+    const r = median(runPage.map((s) => s.ready));
+    console.log(`\nrun page TTI ${r.toFixed(0)} ms (target < ${TARGET_RUN_MS} ms) ${r < TARGET_RUN_MS ? 'OK' : 'ABOVE TARGET'}; compare page (12 charts × 2 runs) ${median(cmpPage.map((s) => s.ready)).toFixed(0)} ms, (3 charts) ${median(cmpDefault.map((s) => s.ready)).toFixed(0)} ms`);
+    console.log(`baseline (every point sent): ${median(baseOff.map((s) => s.ready)).toFixed(0)} ms without decimation, ${median(baseOn.map((s) => s.ready)).toFixed(0)} ms with chart.js decimation → lrscope is ${(median(baseOff.map((s) => s.ready)) / r).toFixed(1)}× / ${(median(baseOn.map((s) => s.ready)) / r).toFixed(1)}× faster`);
+    console.log('(TensorBoard keeps 1,000 reservoir-sampled points per scalar series by default — its answer to this size is to drop points, spikes included.)');
+  } finally {
+    await browser?.close();
+    await w?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
