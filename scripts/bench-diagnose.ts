@@ -2,7 +2,7 @@
 // on the labelled corpus (server/analysis/corpus.ts: synthetic pathologies, hard negatives and every
 // `lrscope demo` scenario), whether any warning fired on a healthy hard negative, and the time to
 // diagnose a 1M-point run. Options: --quick (a smaller corpus), --verbose (list misses and false alarms),
-// --no-delay (skip the online-delay replay).
+// --no-delay (skip the online-delay replay), --seed=N (a held-out corpus from other generator seeds).
 import { buildCorpus, bigRun, type CorpusCase } from '../server/analysis/corpus';
 import { diagnoseRun } from '../server/analysis/diagnose';
 import { median } from '../server/analysis/robust';
@@ -12,6 +12,8 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const verbose = args.has('--verbose');
 const withDelay = !args.has('--no-delay');
+const seedArg = process.argv.find((a) => a.startsWith('--seed='));
+const seed = seedArg ? Number(seedArg.slice(7)) : 1;
 const PREFIXES = 12;
 
 function stepsOf(run: RunData): { first: number; last: number } {
@@ -88,7 +90,7 @@ interface Row {
 
 function main() {
   const t0 = performance.now();
-  const corpus = buildCorpus(quick ? { perClass: 10, perFamily: 4 } : {});
+  const corpus = buildCorpus(quick ? { perClass: 10, perFamily: 4, seed } : { seed });
   const genMs = performance.now() - t0;
   const rows = new Map<FindingKind, Row>(FINDING_KINDS.map((k) => [k, { tp: 0, fp: 0, fn: 0, n: 0, delays: [], healthySteps: 0 }]));
   const hardWarnings: string[] = [];
@@ -150,7 +152,7 @@ function main() {
     }
   }
   const pad = (s: string | number, n: number) => String(s).padStart(n);
-  console.log(`corpus: ${corpus.length} runs (${corpus.filter((c) => c.label).length} with a pathology, ${corpus.filter((c) => c.label === null).length} healthy hard negatives, ${corpus.filter((c) => c.family === 'demo').length} demo scenarios), ${(points / 1e6).toFixed(2)}M points, generated in ${(genMs / 1000).toFixed(1)} s, diagnosed in ${(diagMs / 1000).toFixed(1)} s (${(diagMs / runs).toFixed(1)} ms/run)`);
+  console.log(`corpus (seed ${seed}${seed === 1 ? ', development set' : ', held-out set'}): ${corpus.length} runs (${corpus.filter((c) => c.label).length} with a pathology, ${corpus.filter((c) => c.label === null).length} healthy hard negatives, ${corpus.filter((c) => c.family === 'demo').length} demo scenarios), ${(points / 1e6).toFixed(2)}M points, generated in ${(genMs / 1000).toFixed(1)} s, diagnosed in ${(diagMs / 1000).toFixed(1)} s (${(diagMs / runs).toFixed(1)} ms/run)`);
   console.log('families: ' + [...new Set(corpus.map((c) => c.family))].map((f) => `${f} ${corpus.filter((c) => c.family === f).length}`).join(', '));
   console.log('');
   console.log(`${'kind'.padEnd(22)}${pad('runs', 6)}${pad('TP', 5)}${pad('FP', 5)}${pad('FN', 5)}${pad('precision', 11)}${pad('recall', 8)}${pad('F1', 7)}${pad('median delay (steps)', 22)}${pad('false alarms / 100k healthy steps', 35)}`);

@@ -11,7 +11,10 @@
 // chart's series; grid, ticks and LR overlay are grey) and window.fetch (requests in flight); after the
 // measurement the canvases are read back to check they are really not blank.
 //
-// BENCH_UI_POINTS (default 200000) and BENCH_UI_REPS (default 5) shrink it for a quick look.
+// BENCH_UI_POINTS (default 200000) and BENCH_UI_REPS (default 5) shrink it for a quick look;
+// BENCH_UI_ONLY=run (or compare, baseline; comma-separated) measures only those; BENCH_UI_VERBOSE=1 prints
+// the request waterfall of the last repetition; BENCH_UI_DIR=<dir> keeps the generated runs there and
+// reuses them next time (the default is a temporary folder, removed at the end).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,7 @@ const REPS = Number(process.env.BENCH_UI_REPS ?? 5);
 const TARGET_RUN_MS = 1500;
 const LOG_EVERY = 10; // a point per tag every 10 optimizer steps: 200k points = 2M steps
 const QUIET_MS = 1000;
+const ONLY = new Set((process.env.BENCH_UI_ONLY ?? 'run,compare,baseline').split(','));
 
 /** 12 tags a LaMa job logs (Lightning's LearningRateMonitor adds lr-Adam / lr-Adam-1 for G and D). */
 const TAGS = [
@@ -159,6 +163,7 @@ const DONE = `(() => {
     lastFetchEnd: api.length ? Math.max(...api.map((f) => f.end)) : 0,
     seriesRequests: series.length,
     seriesSlowest: series.length ? Math.max(...series.map((f) => f.end - f.start)) : 0,
+    waterfall: st.fetches.map((f) => Math.round(f.start) + '→' + Math.round(f.end) + ' ' + decodeURIComponent(f.url).split('?')[0].split('/').slice(-1)[0].slice(0, 90)),
   };
 })()`;
 
@@ -173,6 +178,7 @@ interface Sample {
   lastFetchEnd: number;
   seriesRequests: number;
   seriesSlowest: number;
+  waterfall: string[];
 }
 
 async function measure(browser: Browser, url: string, wantCharts: number): Promise<Sample> {
@@ -203,12 +209,16 @@ async function series(browser: Browser, label: string, url: string, want: number
   const warm = await measure(browser, url, want); // first load: server route code, SQLite page cache
   const out: Sample[] = [];
   for (let i = 0; i < REPS; i++) out.push(await measure(browser, url, want));
-  const m = (k: keyof Sample) => median(out.map((s) => s[k]));
+  const m = (k: Exclude<keyof Sample, 'waterfall'>) => median(out.map((s) => s[k]));
   console.log(
     `${label.padEnd(44)} TTI median ${f0(m('ready'))} ms  (min ${f0(Math.min(...out.map((s) => s.ready)))}, max ${f0(Math.max(...out.map((s) => s.ready)))}, first load ${f0(warm.ready)})` +
       `  | all charts drawn ${f0(m('firstAll'))}  DOMContentLoaded ${f0(m('dcl'))}  API ${f0(m('firstFetch'))} → ${f0(m('lastFetchEnd'))}` +
       `  slowest series response ${f0(m('seriesSlowest'))}  charts ${out[0].charts}, data requests ${out[0].seriesRequests}`,
   );
+  if (process.env.BENCH_UI_VERBOSE) {
+    const s = out[out.length - 1];
+    console.log(`   last repetition: requests (ms from navigation start) ${s.waterfall.join(' | ')}; data drawn on every chart ${s.firstAll.toFixed(0)}, last draw ${s.last.toFixed(0)}, main thread free ${s.ready.toFixed(0)}`);
+  }
   return out;
 }
 
@@ -275,76 +285,122 @@ function ms(t: bigint): number {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-ui-'));
+interface Prepared {
+  project: string;
+  db: string;
+  runIds: number[];
+}
+
+/** Writes the two runs, ingests them, and times the run page's queries in-process (where the server time goes). */
+function prepare(dir: string): Prepared {
   const project = path.join(dir, 'project');
   const db = path.join(dir, 'db.sqlite');
-  let w: Awaited<ReturnType<typeof startWatch>> | null = null;
-  let browser: Browser | null = null;
-  try {
-    const base: LamaRunSpec = {
-      user: 'bench', startedAt: new Date(2026, 9, 1, 8, 0, 0).getTime(), configName: 'lama-fourier', title: '',
-      genLr: 0.001, discLr: 0.0001, batchSize: 10, maxEpochs: 80, limitTrainBatches: 25_000, logEveryNSteps: LOG_EVERY,
-      tbDir: path.join(project, 'tb_logs'), outRootDir: path.join(project, 'experiments'),
-    };
-    const specs = [base, { ...base, startedAt: base.startedAt + 86_400_000, genLr: 0.0005, batchSize: 32 }];
-    let t = process.hrtime.bigint();
-    let bytes = 0;
-    specs.forEach((s, i) => (bytes += generate(project, s, 1234 + i).bytes));
-    console.log(`generated 2 runs × ${TAGS.length} tags × ${N.toLocaleString()} points (${(bytes / 1e6).toFixed(0)} MB of event files) in ${(ms(t) / 1000).toFixed(1)} s`);
+  const base: LamaRunSpec = {
+    user: 'bench', startedAt: new Date(2026, 9, 1, 8, 0, 0).getTime(), configName: 'lama-fourier', title: '',
+    genLr: 0.001, discLr: 0.0001, batchSize: 10, maxEpochs: 80, limitTrainBatches: 25_000, logEveryNSteps: LOG_EVERY,
+    tbDir: path.join(project, 'tb_logs'), outRootDir: path.join(project, 'experiments'),
+  };
+  const specs = [base, { ...base, startedAt: base.startedAt + 86_400_000, genLr: 0.0005, batchSize: 32 }];
+  let t = process.hrtime.bigint();
+  let bytes = 0;
+  specs.forEach((s, i) => (bytes += generate(project, s, 1234 + i).bytes));
+  console.log(`generated 2 runs × ${TAGS.length} tags × ${N.toLocaleString()} points (${(bytes / 1e6).toFixed(0)} MB of event files) in ${(ms(t) / 1000).toFixed(1)} s`);
 
-    t = process.hrtime.bigint();
-    const h = openDb(db);
+  t = process.hrtime.bigint();
+  const h = openDb(db);
+  try {
     const summary = ingestPaths(new Store(h), [project]);
     if (summary.points !== 2 * TAGS.length * N) throw new Error(`ingested ${summary.points} points, expected ${2 * TAGS.length * N}`);
     console.log(`ingested ${summary.points.toLocaleString()} points in ${(ms(t) / 1000).toFixed(1)} s (ingestPaths, as lrscope ingest)`);
     const runIds = summary.runs.map((r) => r.id).sort((a, b) => a - b);
-
-    // where a run page's server time goes: the queries it sends, run in-process on the same database
-    const groups = groupTags(TAGS);
-    const perQuery: string[] = [];
-    let serverTotal = 0;
-    for (const g of groups) {
-      t = process.hrtime.bigint();
-      const out = querySeries(h.sqlite, { runIds: [runIds[0]], tags: g.tags, x: 'step', maxPoints: 2000 });
-      const took = ms(t);
-      serverTotal += took;
-      perQuery.push(`${g.id} ${g.tags.length}×: ${took.toFixed(0)} ms (${out.reduce((n, s) => n + s.total, 0).toLocaleString()} rows → ${out.reduce((n, s) => n + s.segments.reduce((m, x) => m + x.x.length, 0), 0).toLocaleString()} points)`);
-    }
+    serverTime(h.sqlite, runIds[0]);
+    return { project, db, runIds };
+  } finally {
     h.close();
-    console.log(`server: metrics.series for the run page, in-process: ${serverTotal.toFixed(0)} ms total — ${perQuery.join('; ')}`);
+  }
+}
 
+/** metrics.series as the run page asks for it (one call per chart group), run in-process. */
+function serverTime(sqlite: Parameters<typeof querySeries>[0], runId: number): void {
+  const perQuery: string[] = [];
+  let total = 0;
+  for (const g of groupTags(TAGS)) {
+    const t = process.hrtime.bigint();
+    const out = querySeries(sqlite, { runIds: [runId], tags: g.tags, x: 'step', maxPoints: 2000 });
+    const took = ms(t);
+    total += took;
+    perQuery.push(`${g.id} ${g.tags.length}×: ${took.toFixed(0)} ms (${out.reduce((n, s) => n + s.total, 0).toLocaleString()} rows → ${out.reduce((n, s) => n + s.segments.reduce((m, x) => m + x.x.length, 0), 0).toLocaleString()} points)`);
+  }
+  console.log(`server: metrics.series for the run page, in-process: ${total.toFixed(0)} ms total — ${perQuery.join('; ')}`);
+}
+
+async function measureAll({ project, db, runIds }: Prepared): Promise<void> {
+  let w: Awaited<ReturnType<typeof startWatch>> | null = null;
+  let browser: Browser | null = null;
+  try {
     w = await startWatch([project, '--db', db, '--port', String(await freePort())], { timeoutMs: 120_000 });
-    const api = trpcClient(w.url);
-    const runs = (await api.runs.list.query({})).runs;
+    const runs = (await trpcClient(w.url).runs.list.query({})).runs;
     if (runs.length !== 2) throw new Error(`watch lists ${runs.length} runs`);
     browser = await launchBrowser();
 
     console.log(`\nheadless Chromium, viewport 1400×900, ${REPS} repetitions after one first load (median; TTI = navigation start → every chart drawn, no request in flight, main thread free)`);
-    const runPage = await series(browser, `run page (/runs/${runIds[0]}, 12 charts)`, `${w.url}/runs/${runIds[0]}`, TAGS.length);
+    const runPage = ONLY.has('run') ? await series(browser, `run page (/runs/${runIds[0]}, 12 charts)`, `${w.url}/runs/${runIds[0]}`, TAGS.length) : [];
     const cmpUrl = `${w.url}/compare?runs=${runIds.join(',')}&tags=${encodeURIComponent(TAGS.join(','))}`;
-    const cmpPage = await series(browser, 'compare page (2 runs × 12 charts)', cmpUrl, TAGS.length);
-    const cmpDefault = await series(browser, 'compare page (2 runs, its default 3 charts)', `${w.url}/compare?runs=${runIds.join(',')}`, 3);
+    const cmpPage = ONLY.has('compare') ? await series(browser, 'compare page (2 runs × 12 charts)', cmpUrl, TAGS.length) : [];
+    const cmpDefault = ONLY.has('compare') ? await series(browser, 'compare page (2 runs, its default 3 charts)', `${w.url}/compare?runs=${runIds.join(',')}`, 3) : [];
 
-    const b = await baselineServer(db, runIds[0]);
     let baseOff: Sample[] = [];
     let baseOn: Sample[] = [];
-    try {
-      console.log(`\nbaseline: the same 12 charts of run ${runIds[0]} drawn by chart.js from every stored point (${N.toLocaleString()} per chart, JSON from SQLite)`);
-      baseOff = await series(browser, 'all points, chart.js decimation off', `${b.url}/`, TAGS.length);
-      baseOn = await series(browser, 'all points, chart.js min-max decimation on', `${b.url}/decimated`, TAGS.length);
-    } finally {
-      await b.close();
+    if (ONLY.has('baseline')) {
+      const b = await baselineServer(db, runIds[0]);
+      try {
+        console.log(`\nbaseline: the same 12 charts of run ${runIds[0]} drawn by chart.js from every stored point (${N.toLocaleString()} per chart, JSON from SQLite)`);
+        baseOff = await series(browser, 'all points, chart.js decimation off', `${b.url}/`, TAGS.length);
+        baseOn = await series(browser, 'all points, chart.js min-max decimation on', `${b.url}/decimated`, TAGS.length);
+      } finally {
+        await b.close();
+      }
     }
 
-    const r = median(runPage.map((s) => s.ready));
-    console.log(`\nrun page TTI ${r.toFixed(0)} ms (target < ${TARGET_RUN_MS} ms) ${r < TARGET_RUN_MS ? 'OK' : 'ABOVE TARGET'}; compare page (12 charts × 2 runs) ${median(cmpPage.map((s) => s.ready)).toFixed(0)} ms, (3 charts) ${median(cmpDefault.map((s) => s.ready)).toFixed(0)} ms`);
-    console.log(`baseline (every point sent): ${median(baseOff.map((s) => s.ready)).toFixed(0)} ms without decimation, ${median(baseOn.map((s) => s.ready)).toFixed(0)} ms with chart.js decimation → lrscope is ${(median(baseOff.map((s) => s.ready)) / r).toFixed(1)}× / ${(median(baseOn.map((s) => s.ready)) / r).toFixed(1)}× faster`);
-    console.log('(TensorBoard keeps 1,000 reservoir-sampled points per scalar series by default — its answer to this size is to drop points, spikes included.)');
+    const tti = (xs: Sample[]) => median(xs.map((s) => s.ready));
+    console.log('');
+    if (runPage.length) {
+      const r = tti(runPage);
+      console.log(`run page TTI ${r.toFixed(0)} ms (target < ${TARGET_RUN_MS} ms) ${r < TARGET_RUN_MS ? 'OK' : 'ABOVE TARGET'}`);
+      if (baseOff.length) {
+        console.log(
+          `baseline (every point sent): ${tti(baseOff).toFixed(0)} ms without decimation, ${tti(baseOn).toFixed(0)} ms with chart.js decimation → the run page is ` +
+            `${(tti(baseOff) / r).toFixed(1)}× / ${(tti(baseOn) / r).toFixed(1)}× faster`,
+        );
+      }
+    }
+    if (cmpPage.length) console.log(`compare page TTI ${tti(cmpPage).toFixed(0)} ms (2 runs × 12 charts), ${tti(cmpDefault).toFixed(0)} ms (its default 3 charts)`);
+    console.log('(TensorBoard keeps 1,000 reservoir-sampled points per scalar series by default: its answer to this size is to drop points, spikes included.)');
   } finally {
     await browser?.close();
     await w?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const keep = process.env.BENCH_UI_DIR ? path.resolve(process.env.BENCH_UI_DIR) : null;
+  const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-ui-'));
+  try {
+    let prepared: Prepared;
+    if (keep && fs.existsSync(path.join(dir, 'db.sqlite'))) {
+      const h = openDb(path.join(dir, 'db.sqlite'));
+      const runIds = (h.sqlite.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+      console.log(`reusing the runs in ${dir}`);
+      serverTime(h.sqlite, runIds[0]);
+      h.close();
+      prepared = { project: path.join(dir, 'project'), db: path.join(dir, 'db.sqlite'), runIds };
+    } else {
+      fs.mkdirSync(dir, { recursive: true });
+      prepared = prepare(dir);
+    }
+    await measureAll(prepared);
+  } finally {
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -2,7 +2,7 @@
 // chart.js wrapper for training curves: raw + smoothed per restart segment, an LR overlay on its own
 // log axis, log y, outlier-robust y range, drag-to-zoom, hover values of every series at that x,
 // CSV/PNG export. Updated in place (no re-creation) so live data does not flicker or lose zoom.
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation,
   Interaction, type ChartDataset, type InteractionItem, type Plugin,
@@ -124,6 +124,39 @@ function yBounds(p: LineChartProps): { min?: number; max?: number } {
   return p.logY ? { min: r.min > 0 ? r.min / 1.3 : undefined, max: r.max * 1.3 } : { min: r.min - pad, max: r.max + pad };
 }
 
+/**
+ * True when two renders would draw the same picture, so the chart is not rebuilt and redrawn. Pages
+ * re-render for many reasons (another query resolving, the live subscription, a status change); series
+ * data keeps its identity until it is refetched, LR points are compared by value (they are rebuilt
+ * on every render). Functions (formatX, onZoom) are read through a ref at use, so they need no check.
+ */
+function sameDrawing(a: LineChartProps, b: LineChartProps): boolean {
+  if (a.showLr !== b.showLr || a.smoothing !== b.smoothing || a.logY !== b.logY || a.ignoreOutliers !== b.ignoreOutliers || a.xLabel !== b.xLabel) return false;
+  if ((a.zoom?.min ?? null) !== (b.zoom?.min ?? null) || (a.zoom?.max ?? null) !== (b.zoom?.max ?? null)) return false;
+  if (a.series.length !== b.series.length || a.lr.length !== b.lr.length || (a.shades?.length ?? 0) !== (b.shades?.length ?? 0)) return false;
+  for (let i = 0; i < a.series.length; i++) {
+    const s = a.series[i];
+    const t = b.series[i];
+    if (s.key !== t.key || s.label !== t.label || s.color !== t.color || s.nonFinite !== t.nonFinite) return false;
+    if (s.segments !== t.segments) {
+      if (s.segments.length !== t.segments.length) return false;
+      for (let j = 0; j < s.segments.length; j++) if (s.segments[j].x !== t.segments[j].x || s.segments[j].y !== t.segments[j].y) return false;
+    }
+  }
+  for (let i = 0; i < a.lr.length; i++) {
+    const l = a.lr[i];
+    const m = b.lr[i];
+    if (l.label !== m.label || l.color !== m.color || !!l.dashed !== !!m.dashed || l.points.length !== m.points.length) return false;
+    for (let j = 0; j < l.points.length; j++) if (l.points[j].x !== m.points[j].x || l.points[j].y !== m.points[j].y) return false;
+  }
+  for (let i = 0; i < (a.shades?.length ?? 0); i++) {
+    const x = a.shades![i];
+    const y = b.shades![i];
+    if (x.start !== y.start || x.end !== y.end || x.color !== y.color || x.label !== y.label) return false;
+  }
+  return true;
+}
+
 const shadePlugin = {
   id: 'shades',
   beforeDatasetsDraw(chart: Chart) {
@@ -148,56 +181,72 @@ export default function LineChart(p: LineChartProps) {
   const props = useRef(p);
   props.current = p;
 
-  useEffect(() => {
-    if (!canvas.current) return;
-    chart.current = new Chart<'line', { x: number; y: number }[]>(canvas.current, {
-      type: 'line',
-      data: { datasets: [] },
-      plugins: [shadePlugin as Plugin<'line'>],
-      options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'perDataset' as 'nearest', intersect: false },
-        plugins: {
-          decimation: { enabled: true, algorithm: 'min-max' },
-          legend: { display: true, position: 'bottom', labels: { boxWidth: 10, filter: (item) => !String(item.text).endsWith('(raw)') } },
-          tooltip: {
-            callbacks: {
-              title: (items) => (items.length ? `${props.current.xLabel} ${props.current.formatX ? props.current.formatX(items[0].parsed.x ?? 0) : items[0].parsed.x}` : ''),
-              label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toPrecision(6)}`,
-            },
-          },
-        },
-        scales: {
-          x: { type: 'linear', ticks: { maxRotation: 0, autoSkip: true, callback: (v) => (props.current.formatX ? props.current.formatX(Number(v)) : Number(v).toLocaleString()) } },
-          y: { type: 'linear', position: 'left' },
-          y2: { type: 'logarithmic', position: 'right', display: false, grid: { drawOnChartArea: false }, title: { display: true, text: 'LR (log)' } },
-        },
-      },
-    });
-    return () => {
-      chart.current?.destroy();
-      chart.current = null;
-    };
+  const drawn = useRef<LineChartProps | null>(null);
+  /** Brings the chart up to the latest props, unless they would draw the same picture. */
+  const apply = useCallback(() => {
+    const c = chart.current;
+    const q = props.current;
+    if (!c) return;
+    if (drawn.current && sameDrawing(drawn.current, q)) return;
+    drawn.current = q;
+    c.data.datasets = buildDatasets(q);
+    const opts = c.options;
+    const y = yBounds(q);
+    opts.scales!.y = { type: q.logY ? 'logarithmic' : 'linear', position: 'left', min: y.min, max: y.max };
+    opts.scales!.y2 = { ...opts.scales!.y2, display: q.showLr && q.lr.length > 0 };
+    const x = opts.scales!.x as { min?: number; max?: number };
+    x.min = q.zoom?.min;
+    x.max = q.zoom?.max;
+    (opts.plugins as { shades?: Shade[] }).shades = q.shades ?? [];
+    c.update('none');
   }, []);
 
   useEffect(() => {
-    const c = chart.current;
-    if (!c) return;
-    c.data.datasets = buildDatasets(p);
-    const opts = c.options;
-    const y = yBounds(p);
-    opts.scales!.y = { type: p.logY ? 'logarithmic' : 'linear', position: 'left', min: y.min, max: y.max };
-    opts.scales!.y2 = { ...opts.scales!.y2, display: p.showLr && p.lr.length > 0 };
-    const x = opts.scales!.x as { min?: number; max?: number };
-    x.min = p.zoom?.min;
-    x.max = p.zoom?.max;
-    (opts.plugins as { shades?: Shade[] }).shades = p.shades ?? [];
-    c.update('none');
-  }, [p]);
+    const el = canvas.current;
+    if (!el) return;
+    // Built in a task of its own after the commit, not inside it: a page mounting a dozen charts
+    // otherwise holds the main thread ~10 ms per chart before its data requests (queued behind the
+    // commit) can leave. The chart then draws whatever the latest props are.
+    const timer = setTimeout(() => {
+      chart.current = new Chart<'line', { x: number; y: number }[]>(el, {
+        type: 'line',
+        data: { datasets: [] },
+        plugins: [shadePlugin as Plugin<'line'>],
+        options: {
+          animation: false,
+          parsing: false,
+          normalized: true,
+          responsive: true,
+          maintainAspectRatio: false,
+          interaction: { mode: 'perDataset' as 'nearest', intersect: false },
+          plugins: {
+            decimation: { enabled: true, algorithm: 'min-max' },
+            legend: { display: true, position: 'bottom', labels: { boxWidth: 10, filter: (item) => !String(item.text).endsWith('(raw)') } },
+            tooltip: {
+              callbacks: {
+                title: (items) => (items.length ? `${props.current.xLabel} ${props.current.formatX ? props.current.formatX(items[0].parsed.x ?? 0) : items[0].parsed.x}` : ''),
+                label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toPrecision(6)}`,
+              },
+            },
+          },
+          scales: {
+            x: { type: 'linear', ticks: { maxRotation: 0, autoSkip: true, callback: (v) => (props.current.formatX ? props.current.formatX(Number(v)) : Number(v).toLocaleString()) } },
+            y: { type: 'linear', position: 'left' },
+            y2: { type: 'logarithmic', position: 'right', display: false, grid: { drawOnChartArea: false }, title: { display: true, text: 'LR (log)' } },
+          },
+        },
+      });
+      apply();
+    }, 0);
+    return () => {
+      clearTimeout(timer);
+      chart.current?.destroy();
+      chart.current = null;
+      drawn.current = null;
+    };
+  }, [apply]);
+
+  useEffect(apply, [p, apply]);
 
   const toX = (clientX: number): number | null => {
     const c = chart.current;

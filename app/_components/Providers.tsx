@@ -1,7 +1,7 @@
 'use client';
 import { useState, type ReactNode } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import type { AppRouter } from '@/server/api/root';
 import { TRPCProvider } from './trpc';
 
@@ -15,7 +15,13 @@ export function Providers({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({ url: '/api/trpc' }),
-          false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
+          // chart data asks for its own request (context.skipBatch): it leaves at once, while the page is
+          // still rendering, instead of waiting for the batch of everything the commit asks for
+          false: splitLink({
+            condition: (op) => op.context.skipBatch === true,
+            true: httpLink({ url: '/api/trpc' }),
+            false: httpBatchLink({ url: '/api/trpc', maxURLLength: 4000 }),
+          }),
         }),
       ],
     }),

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_components/trpc';
+import { useStartEarly, EARLY } from '@/app/_components/useStartEarly';
 import { useUrlState } from '@/app/_components/useUrlState';
 import { useLive } from '@/app/_components/useLive';
 import LineChart, { type ChartSeries, type LrSeries } from '@/app/_components/LineChart';
@@ -27,10 +28,12 @@ export default function CompareView() {
   const chosen = get('tags') ? get('tags').split(',').filter((t) => allTags.includes(t)) : DEFAULT_TAGS.filter((t) => allTags.includes(t));
   const tags = chosen.length ? chosen : allTags.slice(0, 3);
   const lrTags = allTags.filter(isLrTag);
-  const series = useQuery({
-    ...trpc.metrics.series.queryOptions({ runIds: runIds.length ? runIds : [0], tags: [...(tags.length ? tags : ['-']), ...lrTags], x: v.x, range: v.zoom ?? undefined, maxPoints: 2000 }),
+  const seriesOptions = {
+    ...trpc.metrics.series.queryOptions({ runIds: runIds.length ? runIds : [0], tags: [...(tags.length ? tags : ['-']), ...lrTags], x: v.x, range: v.zoom ?? undefined, maxPoints: 2000 }, EARLY),
     enabled: runIds.length > 0 && tags.length > 0,
-  });
+  };
+  useStartEarly(seriesOptions);
+  const series = useQuery(seriesOptions);
 
   if (runIds.length < 2) return <p>Pick two or more runs on the <Link href="/">runs table</Link> and press Compare.</p>;
   const labels = differenceLabels(runs.map((r) => r.name), diff.data?.rows ?? []);

@@ -254,7 +254,8 @@ export function generateRun(spec: Spec): RunData {
       });
       // adversarial terms
       const learned = 1 - prog(step);
-      wander = 0.995 * wander + (spec.ganWander ?? 0) * rnd.gauss() * 0.1;
+      // a slow random wander of the logits (stationary s.d. 0.3·ganWander): the players trade blows
+      wander = 0.995 * wander + (spec.ganWander ?? 0) * rnd.gauss() * 0.03;
       let real = spec.dLogit * learned + wander + 0.05 * ganNoise[0].next();
       let fake = -spec.dLogit * 0.8 * learned - wander + 0.05 * ganNoise[1].next();
       let genAdvBase = 4.5 * scale * (1 + 0.05 * dd) * (1 + 0.1 * wander);
@@ -366,7 +367,11 @@ export function generateRun(spec: Spec): RunData {
       if (t < trainStartWall) util = rnd.u(0, 25);
       else if (resumeGap && t > resumeGap[0] && t < resumeGap[1]) util = 0;
       else {
-        const approxStep = spec.resume && resumeGap && t >= resumeGap[1] ? spec.resume.back + (t - resumeGap[1]) / secPerStep : (t - t0Wall - 60) / secPerStep;
+        // invert wallAt: whole epochs (with their validation pause) first, then the steps of the current one
+        const since = spec.resume && resumeGap && t >= resumeGap[1] ? t - wallAt(spec.resume.back, 1) + spec.resume.back * secPerStep + Math.floor(spec.resume.back / spec.epochSteps) * valSec : t - t0Wall - 60;
+        const perEpoch = spec.epochSteps * secPerStep + valSec;
+        const ep = Math.floor(since / perEpoch);
+        const approxStep = ep * spec.epochSteps + Math.min(spec.epochSteps, (since - ep * perEpoch) / secPerStep);
         const inVal = ((t - t0Wall - 60) % (spec.epochSteps * secPerStep + valSec)) > spec.epochSteps * secPerStep;
         if (inVal) util = rnd.u(25, 60);
         else if (spec.gpu && approxStep >= spec.gpu.t0) {
@@ -796,8 +801,13 @@ export function demoCases(): CorpusCase[] {
   return out;
 }
 
-export function buildCorpus(o: { perClass?: number; perFamily?: number } = {}): CorpusCase[] {
-  return [...syntheticCases(o.perClass ?? 30), ...hardNegativeCases(o.perFamily ?? 12), ...demoCases()];
+/**
+ * The benchmark corpus. `seed` selects the generator seeds (1 = the default development set; any other
+ * value gives a held-out set of the same families).
+ */
+export function buildCorpus(o: { perClass?: number; perFamily?: number; seed?: number } = {}): CorpusCase[] {
+  const seed = o.seed ?? 1;
+  return [...syntheticCases(o.perClass ?? 30, seed), ...hardNegativeCases(o.perFamily ?? 12, seed === 1 ? 7 : seed * 13 + 7), ...demoCases()];
 }
 
 /** A large LaMa-like run: 8 training tags × points/8 (the 1M-point timing case). */

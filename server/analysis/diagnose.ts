@@ -30,75 +30,101 @@ export const MAX_TRAIN_BLOCKS = 4096;
  */
 export function prepareSeries(s: SeriesInput, maxBlocks = MAX_TRAIN_BLOCKS): PreparedSeries {
   const n = Math.min(s.steps.length, s.values.length);
+  const stepsIn = s.steps;
   const seg = new Int32Array(n);
-  if (s.segments && s.segments.length >= n) for (let i = 0; i < n; i++) seg[i] = s.segments[i] | 0;
-  else for (let i = 1; i < n; i++) seg[i] = s.steps[i] < s.steps[i - 1] ? seg[i - 1] + 1 : seg[i - 1];
-  // first step of each segment; a point survives if it precedes every later segment's first step
-  const firstOf = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const f = firstOf.get(seg[i]);
-    if (f === undefined || s.steps[i] < f) firstOf.set(seg[i], s.steps[i]);
-  }
-  const segIds = [...firstOf.keys()].sort((a, b) => a - b);
-  const cutoff = new Map<number, number>();
-  let suffixMin = Infinity;
-  for (let j = segIds.length - 1; j >= 0; j--) {
-    cutoff.set(segIds[j], suffixMin);
-    suffixMin = Math.min(suffixMin, firstOf.get(segIds[j])!);
-  }
-  const resumes = segIds.slice(1).map((id) => firstOf.get(id)!);
-  let keep: number[] = [];
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(s.steps[i])) continue;
-    if (s.steps[i] < cutoff.get(seg[i])!) {
-      if (keep.length && s.steps[i] < s.steps[keep[keep.length - 1]]) sorted = false;
-      keep.push(i);
+  let multiSeg = false;
+  if (s.segments && s.segments.length >= n) {
+    for (let i = 0; i < n; i++) seg[i] = s.segments[i] | 0;
+    for (let i = 1; i < n && !multiSeg; i++) if (seg[i] !== seg[0]) multiSeg = true;
+  } else {
+    for (let i = 1; i < n; i++) {
+      seg[i] = stepsIn[i] < stepsIn[i - 1] ? seg[i - 1] + 1 : seg[i - 1];
+      if (seg[i] !== seg[i - 1]) multiSeg = true;
     }
   }
-  if (!sorted) keep = keep.sort((a, b) => s.steps[a] - s.steps[b] || a - b);
+  // which points survive: a resumed segment replaces the earlier ones from its first step on
+  let order: Int32Array;
+  const resumes: number[] = [];
+  if (!multiSeg) {
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) if (!(stepsIn[i] >= stepsIn[i - 1])) sorted = false;
+    order = Int32Array.from({ length: n }, (_, i) => i);
+    if (!sorted) order.sort((a, b) => stepsIn[a] - stepsIn[b] || a - b);
+  } else {
+    const firstOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const f = firstOf.get(seg[i]);
+      if (f === undefined || stepsIn[i] < f) firstOf.set(seg[i], stepsIn[i]);
+    }
+    const segIds = [...firstOf.keys()].sort((a, b) => a - b);
+    const cutoff = new Map<number, number>();
+    let suffixMin = Infinity;
+    for (let j = segIds.length - 1; j >= 0; j--) {
+      cutoff.set(segIds[j], suffixMin);
+      suffixMin = Math.min(suffixMin, firstOf.get(segIds[j])!);
+    }
+    resumes.push(...segIds.slice(1).map((id) => firstOf.get(id)!));
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) if (stepsIn[i] < cutoff.get(seg[i])!) keep.push(i);
+    order = Int32Array.from(keep).sort((a, b) => stepsIn[a] - stepsIn[b] || a - b);
+  }
   const wallIn = s.wallTimes;
   let wallScale = 1;
   if (wallIn) {
     const some = wallIn.find((w) => w !== null && Number.isFinite(w));
     if (some !== undefined && some !== null && some > 1e11) wallScale = 1e-3;
   }
-  const steps: number[] = [];
-  const values: number[] = [];
-  const wall: number[] = [];
+  const steps = new Float64Array(order.length);
+  const values = new Float64Array(order.length);
+  const wall = wallIn ? new Float64Array(order.length) : null;
+  let m = 0;
   let firstNonFinite: PreparedSeries['firstNonFinite'] = null;
-  for (let j = 0; j < keep.length; ) {
-    const i0 = keep[j];
-    const st = s.steps[i0];
+  for (let j = 0; j < order.length; ) {
+    const st = stepsIn[order[j]];
+    if (!Number.isFinite(st)) {
+      j++;
+      continue;
+    }
     let sum = 0;
     let cnt = 0;
     let bad: number | null = null;
     let w = NaN;
-    while (j < keep.length && s.steps[keep[j]] === st) {
-      const v = s.values[keep[j]];
+    while (j < order.length && stepsIn[order[j]] === st) {
+      const i = order[j];
+      const v = s.values[i];
       if (Number.isFinite(v)) {
         sum += v;
         cnt++;
       } else if (bad === null) bad = v;
-      const wt = wallIn?.[keep[j]];
-      if (wt !== null && wt !== undefined && Number.isFinite(wt)) w = wt * wallScale;
+      if (wallIn) {
+        const wt = wallIn[i];
+        if (wt !== null && wt !== undefined && Number.isFinite(wt)) w = wt * wallScale;
+      }
       j++;
     }
-    const v = bad !== null ? bad : sum / cnt;
     if (bad !== null && firstNonFinite === null) firstNonFinite = { step: st, value: bad };
-    steps.push(st);
-    values.push(v);
-    wall.push(w);
+    steps[m] = st;
+    values[m] = bad !== null ? bad : sum / cnt;
+    if (wall) wall[m] = w;
+    m++;
   }
-  const k = Math.max(1, Math.ceil(steps.length / maxBlocks));
-  const spacing = steps.length > 1 ? median(steps.slice(1).map((x, i) => x - steps[i])) : 1;
-  const blocks = blockStats(steps, values, k, Math.max(1, spacing) * k);
+  const stepsOut = steps.subarray(0, m);
+  const valuesOut = values.subarray(0, m);
+  const k = Math.max(1, Math.ceil(m / maxBlocks));
+  let spacing = 1;
+  if (m > 1) {
+    const d = new Float64Array(Math.min(m - 1, 2000));
+    const stride = Math.max(1, Math.floor((m - 1) / d.length));
+    for (let i = 0; i < d.length; i++) d[i] = stepsOut[Math.min(m - 1, i * stride + 1)] - stepsOut[i * stride];
+    spacing = median(d);
+  }
+  const blocks = blockStats(stepsOut, valuesOut, k, Math.max(1, spacing) * k);
   return {
     tag: s.tag,
     info: classifyTag(s.tag),
-    steps: Float64Array.from(steps),
-    values: Float64Array.from(values),
-    wall: wallIn ? Float64Array.from(wall) : null,
+    steps: stepsOut,
+    values: valuesOut,
+    wall: wall ? wall.subarray(0, m) : null,
     firstNonFinite,
     blocks,
     resumes,

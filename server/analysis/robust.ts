@@ -117,12 +117,45 @@ export function blockStats(steps: Num, values: Num, k: number, blockSteps: numbe
   return { n: nb, step, med, max, blockSteps };
 }
 
-/** Centred running median of width w (odd); windows shrink at the edges. */
+/**
+ * Centred running median of width w (odd); windows shrink at the edges. A sorted sliding window
+ * (binary-search insert / remove) keeps this O(n·w) without re-sorting. Non-finite values are skipped.
+ */
 export function runningMedian(x: Num, w: number): Float64Array {
   const n = x.length;
   const h = Math.max(0, Math.floor(w / 2));
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = median(x, Math.max(0, i - h), Math.min(n, i + h + 1));
+  const win: number[] = [];
+  const insert = (v: number) => {
+    let lo = 0;
+    let hi = win.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (win[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    win.splice(lo, 0, v);
+  };
+  const remove = (v: number) => {
+    let lo = 0;
+    let hi = win.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (win[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < win.length && win[lo] === v) win.splice(lo, 1);
+  };
+  // window of i is [i − h, i + h]
+  for (let j = 0; j <= Math.min(n - 1, h); j++) if (Number.isFinite(x[j])) insert(x[j]);
+  for (let i = 0; i < n; i++) {
+    const m = win.length;
+    out[i] = m === 0 ? NaN : m % 2 ? win[(m - 1) >> 1] : 0.5 * (win[m / 2 - 1] + win[m / 2]);
+    const add = i + h + 1;
+    const drop = i - h;
+    if (add < n && Number.isFinite(x[add])) insert(x[add]);
+    if (drop >= 0 && Number.isFinite(x[drop])) remove(x[drop]);
+  }
   return out;
 }
 
@@ -440,36 +473,100 @@ export function spectralPeak(r: Num, minPeriod: number, maxPeriod: number, halfW
   const n = r.length;
   const kMax = Math.floor((n - 1) / 2);
   if (kMax < 6) return null;
-  const fourier = periodogram(r);
   const fLo = 1 / maxPeriod;
   const fHi = Math.min(1 / minPeriod, (kMax + 0.25) / n);
-  const grid: number[] = [];
+  // 2× oversampled periodogram: h/(2n), h = 1..2kMax (even h are the Fourier frequencies k/n)
+  let I2: Float64Array;
+  if ((n & (n - 1)) === 0) I2 = oversampledPeriodogram(r);
+  else {
+    const f = Float64Array.from({ length: 2 * kMax + 1 }, (_, h) => h / (2 * n));
+    I2 = periodogramAt(r, f);
+  }
+  const fourier = (k: number) => I2[2 * k];
+  // background at each Fourier bin: median of the ordinates within ±halfWidth, the bin's ±1 excluded
+  const bgK = new Float64Array(kMax + 2).fill(NaN);
+  const buf = new Float64Array(2 * halfWidth + 2);
+  const kLo = Math.max(1, Math.floor(fLo * n) - 1);
+  const kHi = Math.min(kMax, Math.ceil(fHi * n) + 1);
+  for (let k = kLo; k <= kHi; k++) {
+    let c = 0;
+    for (let j = Math.max(1, k - halfWidth); j <= Math.min(kMax, k + halfWidth); j++) if (Math.abs(j - k) > 1) buf[c++] = fourier(j);
+    if (c < 6) continue;
+    // insertion sort: tiny arrays
+    for (let a = 1; a < c; a++) {
+      const v = buf[a];
+      let b = a - 1;
+      while (b >= 0 && buf[b] > v) {
+        buf[b + 1] = buf[b];
+        b--;
+      }
+      buf[b + 1] = v;
+    }
+    bgK[k] = (c % 2 ? buf[(c - 1) >> 1] : 0.5 * (buf[c / 2 - 1] + buf[c / 2])) / Math.LN2;
+  }
+  let best: SpectralPeak | null = null;
+  let inBand = 0;
   for (let h = 2; h <= 2 * kMax; h++) {
     const f = h / (2 * n);
-    if (f >= fLo - 1e-12 && f <= fHi + 1e-12) grid.push(f);
-  }
-  if (!grid.length) return null;
-  const I = periodogramAt(r, grid);
-  let best: SpectralPeak | null = null;
-  const bg = new Float64Array(2 * halfWidth + 2);
-  for (let i = 0; i < grid.length; i++) {
-    const kc = grid[i] * n; // fractional bin
-    let c = 0;
-    for (let k = Math.max(1, Math.round(kc) - halfWidth); k <= Math.min(kMax, Math.round(kc) + halfWidth); k++) {
-      if (Math.abs(k - kc) <= 1.01) continue;
-      bg[c++] = fourier[k - 1];
-    }
-    if (c < 6) continue;
-    const b = median(bg, 0, c) / Math.LN2;
+    if (f < fLo - 1e-12 || f > fHi + 1e-12) continue;
+    inBand++;
+    // between two Fourier bins, the larger of their backgrounds (conservative)
+    const b = h % 2 === 0 ? bgK[h / 2] : Math.max(bgK[(h - 1) / 2], bgK[(h + 1) / 2]);
     if (!(b > 0)) continue;
-    const ratio = I[i] / b;
-    if (!best || ratio > best.ratio) best = { period: 1 / grid[i], ratio, p: 1, amplitude: 2 * Math.sqrt(I[i] / n) };
+    const ratio = I2[h] / b;
+    if (!best || ratio > best.ratio) best = { period: 1 / f, ratio, p: 1, amplitude: 2 * Math.sqrt(I2[h] / n) };
   }
-  if (best) {
-    const mEff = 1.5 * (grid.length / 2);
-    best.p = Math.min(1, mEff * Math.exp(-best.ratio));
-  }
+  if (best) best.p = Math.min(1, 1.5 * (inBand / 2) * Math.exp(-best.ratio));
   return best;
+}
+
+/**
+ * Periodogram of a power-of-two-length series at h/(2n), h = 0..n, by a radix-2 FFT of the mean-removed
+ * series zero-padded to 2n: I(h/(2n)) = |X_h|² / n.
+ */
+export function oversampledPeriodogram(r: Num): Float64Array {
+  const n = r.length;
+  const N = 2 * n;
+  const re = new Float64Array(N);
+  const im = new Float64Array(N);
+  const m = mean(r);
+  for (let i = 0; i < n; i++) re[i] = Number.isFinite(r[i]) ? r[i] - m : 0;
+  // bit reversal
+  for (let i = 1, j = 0; i < N; i++) {
+    let bit = N >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+    }
+  }
+  for (let len = 2; len <= N; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    const wr = Math.cos(ang);
+    const wi = Math.sin(ang);
+    for (let i = 0; i < N; i += len) {
+      let cr = 1;
+      let ci = 0;
+      for (let k = 0; k < len / 2; k++) {
+        const a = i + k;
+        const b = a + len / 2;
+        const xr = re[b] * cr - im[b] * ci;
+        const xi = re[b] * ci + im[b] * cr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+        const t = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = t;
+      }
+    }
+  }
+  const out = new Float64Array(n + 1);
+  for (let h = 0; h <= n; h++) out[h] = (re[h] * re[h] + im[h] * im[h]) / n;
+  return out;
 }
 
 /** Index of the minimum finite value in [from, to), or -1. */

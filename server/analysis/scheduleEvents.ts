@@ -2,7 +2,7 @@
 // suppression"): a loss drop at a logged LR step, the saw-tooth of warm restarts, a warm-up ramp, an
 // epoch-periodic ripple, a resumed-from-checkpoint segment. Sources, in order of trust: logged LR tags
 // (LearningRateMonitor `lr-*`), the scheduler found in the run's config, the loss curve itself.
-import { median, noiseScale, theilSen, lowerBound } from './robust';
+import { lowerBound, mad, median, noiseScale, runningMedian } from './robust';
 import type { Budget, PreparedSeries, RunData, ScheduleEvents } from './types';
 
 interface LrCurve {
@@ -170,10 +170,10 @@ function lrFromConfig(spec: Obj, base: number, epochSteps: number | null): { fn:
 // Saw-tooth restarts recognised from the loss curve (warm restarts without a logged LR)
 
 /**
- * Upward jumps of the block medians (median of the 3 blocks after vs the 6 before, > 3.5 s.e. and > 3%
- * of the level; the largest of each cluster) that are followed by a decay undoing ≥ 30% of the jump, seen
- * in at least half of the supervised training losses: ≥ 4 at a constant period (most of those the span
- * holds), or 3 with doubling cycles (T_mult = 2). Restart steps.
+ * Upward jumps of the block medians (median of the 6 blocks after vs the 6 before, above 3% of the level
+ * and 4 standard errors, the noise taken from the deviations from a 25-block running median; the
+ * largest of each cluster), seen in at least half of the supervised training losses: ≥ 4 at a constant period (most of those the span
+ * holds), or 3 with doubling cycles (T_mult = 2: T_0, 3T_0, 7T_0…). Restart steps.
  */
 export function sawToothRestarts(series: PreparedSeries[]): number[] {
   const sup = series.filter((s) => s.info.role === 'sup' && s.blocks.n >= 40);
@@ -185,47 +185,89 @@ export function sawToothRestarts(series: PreparedSeries[]): number[] {
     const sig = noiseScale(x);
     const level = Math.abs(median(x));
     const jumps: number[] = [];
-    // jump between the 6 blocks before and the 3 after: s.e. of the difference ≈ 1.25σ·√(1/6 + 1/3)
-    const se = 1.25 * sig * Math.sqrt(1 / 6 + 1 / 3);
+    // jump statistic: median of the 6 blocks after minus the 6 before (a spike cannot make one); its
+    // noise from the deviations from a 25-block running median (short-range autocorrelation included)
+    const d = new Float64Array(n);
+    for (let i = 6; i <= n - 6; i++) d[i] = median(x, i, i + 6) - median(x, i - 6, i);
+    const rm = runningMedian(x, 25);
+    const dev = Float64Array.from(x, (v, i) => v - rm[i]);
+    const sr = Math.max(1.4826 * mad(dev), sig);
+    const thr = Math.max(0.03 * level, 4 * 1.25 * sr * Math.sqrt(2 / 6));
     let cluster: { i: number; d: number } | null = null;
     let lastI = -10;
     const close = () => {
       if (!cluster) return;
-      // a restart is followed by a decay that undoes a good part of the jump
-      const i = cluster.i;
-      const top = median(x, i, Math.min(n, i + 3));
-      const later = median(x, Math.min(n - 1, i + 6), Math.min(n, i + 12));
-      const tail = x.subarray(i, Math.min(n, i + 12));
-      if (theilSen(tail).slope < 0 && top - later >= 0.3 * cluster.d) jumps.push(i);
+      jumps.push(cluster.i);
       cluster = null;
     };
-    for (let i = 6; i < n - 6; i++) {
-      const d = median(x, i, i + 3) - median(x, i - 6, i);
-      if (!(d > Math.max(3.5 * se, 0.03 * level))) continue;
+    for (let i = 6; i <= n - 6; i++) {
+      if (!(d[i] > thr)) continue;
       if (i - lastI > 1) close();
       lastI = i;
-      if (!cluster || d > cluster.d) cluster = { i, d };
+      if (!cluster || d[i] > cluster.d) cluster = { i, d: d[i] };
     }
     close();
     perTag.push(jumps.map((i) => s.blocks.step[i - 1]));
   }
-  const ref = perTag.reduce((a, b) => (b.length > a.length ? b : a), [] as number[]);
+  // jumps of all losses, clustered within ±3 blocks; a cluster seen in ≥ half of the losses is a restart
   const tol = 3 * sup[0].blocks.blockSteps;
-  const agreed = ref.filter((st) => perTag.filter((p) => p.some((q) => Math.abs(q - st) <= tol)).length * 2 >= perTag.length);
+  const all = perTag.flatMap((p, t) => p.map((st) => ({ st, t }))).sort((a, b) => a.st - b.st);
+  const agreed: number[] = [];
+  for (let i = 0; i < all.length; ) {
+    let j = i + 1;
+    while (j < all.length && all[j].st - all[j - 1].st <= tol) j++;
+    const group = all.slice(i, j);
+    if (new Set(group.map((g) => g.t)).size * 2 >= perTag.length) agreed.push(group[Math.floor((group.length - 1) / 2)].st);
+    i = j;
+  }
   if (agreed.length < 3) return [];
-  const gaps = agreed.slice(1).map((s, i) => s - agreed[i]);
-  // cycles doubling (T_mult = 2): 3 restarts suffice
-  const doubling = gaps.slice(1).every((g, i) => Math.abs(g / gaps[i] - 2) <= 0.3);
-  // constant period: ≥ 4 restarts, gaps within 20% of the median gap (one missed restart allowed as 2×),
-  // and most of the restarts the span should hold were seen
-  const g = median(gaps);
-  const off = gaps.filter((x) => Math.abs(x / g - 1) > 0.2);
-  const constant =
-    agreed.length >= 4 &&
-    off.length <= 1 &&
-    off.every((x) => Math.abs(x / g - 2) <= 0.3) &&
-    agreed.length >= 0.6 * Math.floor((sup[0].blocks.step[sup[0].blocks.n - 1] - sup[0].blocks.step[0]) / g);
-  return doubling || constant ? agreed : [];
+  // a schedule that explains the jumps: restarts at T_0, then every T_0·T_multⁱ (T_mult 1 or 2), from
+  // the start of the run; ≥ 3 of its restarts seen, ≥ 75% of those it predicts seen, and at most as many
+  // unexplained jumps as explained ones
+  const first = sup[0].blocks.step[0];
+  const last = sup[0].blocks.step[sup[0].blocks.n - 1];
+  const origin = first < 4 * tol ? 0 : first;
+  const candidates = new Set<number>();
+  for (let i = 0; i < agreed.length; i++) {
+    candidates.add(agreed[i] - origin);
+    if (i > 0) candidates.add(agreed[i] - agreed[i - 1]);
+  }
+  let best: number[] = [];
+  const near = (a: number, p: number) => Math.abs(a - p) <= Math.max(tol, 0.04 * (p - origin));
+  for (const t0c of candidates) {
+    if (!(t0c > 4 * tol)) continue;
+    for (const mult of [1, 2]) {
+      // restart k (k = 1, 2, …) at origin + T_0·c_k, c_k = k (T_mult 1) or 2^k − 1 (T_mult 2); T_0 refitted
+      // by least squares on the matched restarts (the first restart pins it only to ±tol)
+      let t0 = t0c;
+      let matched: { p: number; a: number; c: number }[] = [];
+      let predicted: number[] = [];
+      for (let iter = 0; iter < 3; iter++) {
+        predicted = [];
+        const cs: number[] = [];
+        for (let k = 1; k < 500; k++) {
+          const c = mult === 1 ? k : 2 ** k - 1;
+          const st = origin + t0 * c;
+          if (st > last - tol) break;
+          predicted.push(st);
+          cs.push(c);
+        }
+        matched = [];
+        predicted.forEach((p, i) => {
+          const a = agreed.find((x) => near(x, p));
+          if (a !== undefined) matched.push({ p, a, c: cs[i] });
+        });
+        if (matched.length < 2) break;
+        const num = matched.reduce((acc, m) => acc + (m.a - origin) * m.c, 0);
+        const den = matched.reduce((acc, m) => acc + m.c * m.c, 0);
+        t0 = num / den;
+      }
+      const unexplained = agreed.filter((a) => !predicted.some((p) => near(a, p))).length;
+      const need = mult === 1 ? 4 : 3;
+      if (matched.length >= need && matched.length >= 0.75 * predicted.length && unexplained <= matched.length && matched.length > best.length) best = matched.map((m) => m.p);
+    }
+  }
+  return best.map((p) => agreed.reduce((a, b) => (Math.abs(b - p) < Math.abs(a - p) ? b : a)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +327,7 @@ export function scheduleEvents(run: RunData, train: PreparedSeries[], budget: Bu
       const gaps = peaks.slice(1).map((s, k) => s - peaks[k]);
       periods.push({ steps: median(gaps), source: 'cyclic LR period (logged LR)' });
     } else if (drops.length && drops.length <= 8) schedule = 'step';
-    else if (v[v.length - 1] < 0.5 * max) schedule = 'cosine';
+    else if (v[v.length - 1] < 0.95 * max) schedule = 'cosine';
     else if (warmupEnd !== null) schedule = 'warmup';
     else schedule = 'constant';
     if (restarts.length === 1) periods.push({ steps: restarts[0] - (warmupEnd ?? st[0]), source: 'warm-restart cycle (logged LR)' });

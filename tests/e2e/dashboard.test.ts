@@ -104,12 +104,16 @@ describe('dashboard in Chromium', () => {
     return o;
   }
 
+  /** Fails on what the page reported while the test used it, then closes it (what closing cancels is not checked). */
   async function close(o: Opened, where: string): Promise<void> {
-    await o.context.close();
-    opened.splice(opened.indexOf(o), 1);
-    o.problems.assertNone(where);
     const odd = o.problems.aborted.filter((u) => !EXPECTED_ABORTS.test(u));
-    expect(odd, `unexpectedly aborted requests (${where})`).toEqual([]);
+    try {
+      o.problems.assertNone(where);
+      expect(odd, `unexpectedly aborted requests (${where})`).toEqual([]);
+    } finally {
+      opened.splice(opened.indexOf(o), 1);
+      await o.context.close();
+    }
   }
 
   const searchParam = (page: Page, k: string) => new URL(page.url()).searchParams.get(k);
@@ -117,11 +121,7 @@ describe('dashboard in Chromium', () => {
   /** moves the mouse off every chart so no tooltip is drawn into a canvas being hashed */
   const mouseAway = (page: Page) => page.mouse.move(2, 2);
 
-  /**
-   * Sets a view checkbox. Its state comes from the URL, which Next.js syncs in a transition that also
-   * redraws every chart, so the box shows its new state a few tens of ms after the click (playwright's
-   * check() insists on an immediate change): click, then wait for the state.
-   */
+  /** Sets a view checkbox (state in the URL): click, then wait until the box and the page agree. */
   async function setCheckbox(page: Page, testId: string, want: boolean): Promise<void> {
     const box = page.getByTestId(testId);
     if ((await box.isChecked()) !== want) await box.click();
@@ -182,6 +182,13 @@ describe('dashboard in Chromium', () => {
     const href = await page.getByTestId('compare').getAttribute('href');
     expect(href).toMatch(/^\/compare\?runs=\d+,\d+$/);
     expect(href!.split('=')[1].split(',').map(Number).sort()).toEqual([ids.alice, ids.bob].sort());
+    // the text filter, typed at full speed: every character lands although the input is bound to the URL
+    const filter = page.getByTestId('runs-filter');
+    await filter.pressSequentially('alice_20', { delay: 0 });
+    await until(async () => (await page.locator('tbody tr[data-run-id]').count()) === 1, 5000, 50);
+    expect(await filter.inputValue()).toBe('alice_20');
+    expect(searchParam(page, 'q')).toBe('alice_20');
+    expect(await page.locator(`tr[data-run-id="${ids.alice}"]`).count()).toBe(1);
     await close(o, 'runs table');
   });
 

@@ -1,6 +1,7 @@
 // Divergence (rules §5.1): D1 non-finite values; D2 explosion — a 3-block rolling median above 10× the
 // running minimum (or |x| > 1e5, AUTOTRAINER's bound); D3 sustained multiplicative growth — a window whose
-// level at least doubled over the running minimum with a significant Mann–Kendall increase. Always critical.
+// level at least doubled over the running minimum (×3 next to a schedule event) and grew ≥ 1.5× within the
+// window, with a Mann–Kendall increase of log x (z > 3), in 2 consecutive windows. Always critical.
 import { argMin, mannKendall, median } from '../robust';
 import { overlapsEvent } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
@@ -35,12 +36,13 @@ function rm3(x: Float64Array): Float64Array {
 
 /**
  * Where the growth began: the knot of a continuous two-piece linear fit of log x (slope before, a
- * steeper slope after), searched between the last low point's neighbourhood and the alarm.
+ * steeper slope after), searched around the low point of the last `maxBack` blocks before the alarm.
  */
-export function growthOnset(x: ArrayLike<number>, alarmIdx: number): number {
+export function growthOnset(x: ArrayLike<number>, alarmIdx: number, maxBack = 240): number {
   const sm = rm3(Float64Array.from({ length: Math.min(x.length, alarmIdx + 1) }, (_, i) => x[i]));
-  const low = Math.max(0, argMin(sm, 0, Math.max(1, alarmIdx)));
-  const lo = Math.max(0, low - Math.max(20, 2 * (alarmIdx - low)));
+  const from = Math.max(0, alarmIdx - maxBack);
+  const low = Math.max(from, argMin(sm, from, Math.max(from + 1, alarmIdx)));
+  const lo = Math.max(from, low - Math.max(20, 2 * (alarmIdx - low)));
   const hi = alarmIdx;
   const idx: number[] = [];
   const y: number[] = [];
@@ -100,12 +102,13 @@ function scanSeries(s: PreparedSeries, input: AnalysisInput): Hit | null {
   if (s.firstNonFinite) {
     const i = blocks.step.findIndex((st) => st >= s.firstNonFinite!.step);
     const sm = rm3(x);
-    // if the loss was already growing, the divergence started at its last low point
+    // if the loss was already growing, the divergence started where that growth began
     const k = Math.max(0, i);
     const low = argMin(sm, 0, Math.max(1, k));
     const lowVal = low >= 0 ? sm[low] : NaN;
     const lastFinite = median(x, Math.max(0, k - 3), k);
-    const onset = Number.isFinite(lastFinite) && Number.isFinite(lowVal) && lastFinite > 2 * Math.abs(lowVal) && s.info.role === 'sup' ? blocks.step[low] : s.firstNonFinite.step;
+    const grew = Number.isFinite(lastFinite) && Number.isFinite(lowVal) && lastFinite > 2 * Math.abs(lowVal) && s.info.role === 'sup';
+    const onset = grew ? blocks.step[growthOnset(x, Math.max(1, k - 1))] : s.firstNonFinite.step;
     hits.push({
       tag: s.tag,
       rule: 'D1',
@@ -169,7 +172,9 @@ function scanSeries(s: PreparedSeries, input: AnalysisInput): Hit | null {
             let ok = refMin > 0 && endLevel > factor * refMin && endLevel > 1.5 * startLevel;
             let z = NaN;
             if (ok) {
-              z = mannKendall(x.subarray(start, end)).z;
+              // on log values: multiplicative growth is a straight line there, so the AR(1)
+              // correction sees the noise, not the curvature of an exponential
+              z = mannKendall(Float64Array.from(x.subarray(start, end), (v) => (v > 0 ? Math.log(v) : NaN))).z;
               ok = z > DIVERGENCE.mkZ;
             }
             streak = ok ? streak + 1 : 0;

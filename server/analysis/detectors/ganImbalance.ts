@@ -4,6 +4,8 @@
 //      halves), down to ≤ ½ of its early level or Δ up by ≥ 1, and L_G up ≥ 15% or FID > 5% above best;
 //   G3 D not learning: L_D within ±5% of 2·ln 2 = 1.386 with robust CV < 1% over ≥ 5 000 steps / 20
 //      blocks (both halves), and |Δ| < 0.1 when the logits are logged;
+//   G2 D collapse: L_D back within ±10% of chance (both halves of the recent window) and ≥ 15% above
+//      its early level while L_G fell ≥ 30% — the generator fools D;
 //   G2/G5 degradation: val FID > 5% above its (3-point median) best at each of the last three
 //      validations, while val SSIM / L1 do not worsen by more than 0.5% / 2% —
 //      "G fooling D" when L_G also falls significantly (MK z < −2.33), else "degradation".
@@ -141,6 +143,40 @@ export function detectGanImbalance(input: AnalysisInput): Finding[] {
               fidRise: fid?.rise ?? null,
               windowSteps: [lastStep - recentLen, lastStep],
               thresholds: { discLoss: GAN.winningLd, genAdvRise: GAN.lgRise, fidRise: GAN.fidRise },
+            },
+            suggestions: [],
+          });
+          return out;
+        }
+      }
+      // G2b: D collapse — the discriminator loss rose back to chance while the generator's adversarial
+      // loss fell: G fools D
+      if (lg) {
+        const lgNow = median(range(lg, lastStep - recentLen, lastStep));
+        const lgRef = median(range(lg, warmEnd, warmEnd + refLen));
+        const nearChance = halves.every((h) => Math.abs(h / GAN.chance - 1) < 0.1);
+        if (nearChance && ldNow >= 1.15 * ldRef && lgNow <= 0.7 * lgRef) {
+          const sm = runningMedian(lg.blocks.med, 5);
+          let k = lg.blocks.n - 1;
+          while (k > 0 && sm[k] < lgRef - 0.5 * (lgRef - lgNow)) k--;
+          const onset = lg.blocks.step[Math.min(lg.blocks.n - 1, k + 1)];
+          out.push({
+            kind: 'gan_imbalance',
+            severity: 'warning',
+            metrics: [lg.tag, ld.tag, ...(fidWorse ? [fid!.tag] : [])],
+            startStep: onset,
+            endStep: lastStep,
+            summary: `The discriminator collapsed: ${ld.tag} rose from ${fmtNum(ldRef)} to ${fmtNum(ldNow)} (≈ 2·ln 2, chance) while ${lg.tag} fell ${pct(1 - lgNow / lgRef, 0)} from step ${onset} — the generator fools D${fidWorse ? ` and FID is ${pct(fid!.rise - 1, 0)} above its best` : ''}.`,
+            evidence: {
+              rule: 'G2',
+              subtype: 'g_fooling_d',
+              discLossNow: ldNow,
+              discLossEarly: ldRef,
+              genAdvNow: lgNow,
+              genAdvEarly: lgRef,
+              fidRise: fid?.rise ?? null,
+              windowSteps: [lastStep - recentLen, lastStep],
+              thresholds: { discLossRise: 1.15, chanceTolerance: 0.1, genAdvFall: 0.7 },
             },
             suggestions: [],
           });

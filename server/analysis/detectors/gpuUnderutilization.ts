@@ -31,10 +31,16 @@ function trainingSpans(input: AnalysisInput): { spans: [number, number][]; map: 
   if (!src || !src.wall) return { spans: [], map: null };
   const w: number[] = [];
   const st: number[] = [];
-  for (let i = 0; i < src.wall.length; i++) if (Number.isFinite(src.wall[i])) {
-    w.push(src.wall[i]);
-    st.push(src.steps[i]);
-  }
+  // ≤ ~8k points are plenty to map times to steps and to find restart gaps
+  const every = Math.max(1, Math.floor(src.wall.length / 8192));
+  const take = (i: number) => {
+    if (Number.isFinite(src.wall![i])) {
+      w.push(src.wall![i]);
+      st.push(src.steps[i]);
+    }
+  };
+  for (let i = 0; i < src.wall.length; i += every) take(i);
+  if ((src.wall.length - 1) % every !== 0) take(src.wall.length - 1);
   // order by time (a resumed segment repeats steps but not wall times)
   const idx = w.map((_, i) => i).sort((a, b) => w[a] - w[b]);
   const ws = idx.map((i) => w[i]);

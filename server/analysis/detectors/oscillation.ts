@@ -1,9 +1,10 @@
 // Oscillation (rules §5.3). On residuals of the block medians (running-median detrend, cut at known
 // level shifts), in sliding windows:
-//   O1+O2 alternation: turning-point z > 2.33 and lag-1 autocorrelation ρ̂₁ < −0.3 (and < −2/√n);
-//   O3 periodic: after AR(1) pre-whitening (rules §2.4), a spectral line > 22× the locally-estimated
-//      background (≈ the 99.9% point of its null distribution under white, AR(1) φ ≤ 0.9 and t₃ noise,
-//      measured for 128/256-block windows), whose period is not a known schedule period (epoch,
+//   O1+O2 alternation: turning-point z > 2.33 and lag-1 autocorrelation ρ̂₁ < −0.3 (and < −3.5/√n, so
+//      the 64-block windows are as strict as the longer ones);
+//   O3 periodic: after AR(1) pre-whitening (rules §2.4), a spectral line > 25× the locally-estimated
+//      background (above the 99.9% point, 17–23, of its null distribution under white, AR(1) φ ≤ 0.9 and
+//      t₃ noise, measured for 128/256-block windows), whose period is not a known schedule period (epoch,
 //      validation, SGDR/cyclic) or one of its first harmonics;
 // practical gate: the oscillating component's amplitude ≥ 1% of the loss level (not plain noise);
 // persistence: two consecutive windows (the same period for O3).
@@ -13,7 +14,7 @@ import type { AnalysisInput, Finding, PreparedSeries } from '../types';
 import { fmtNum, pct } from '../types';
 
 export const OSCILLATION = {
-  /** windows in blocks, each used when the post-warm-up history holds it 1.5× */
+  /** windows in blocks, each used when the post-warm-up history holds it 1.5× (the two largest for long histories) */
   windows: [256, 128, 64],
   minWindow: 64,
   /** longest period searched, in blocks */
@@ -21,7 +22,7 @@ export const OSCILLATION = {
   detrendWidth: 65,
   turningZ: 2.33,
   rho1: -0.3,
-  peakRatio: 22,
+  peakRatio: 25,
   amplitudeGate: 0.01,
 };
 
@@ -73,7 +74,7 @@ function analyseWindow(x: Float64Array, r: Float64Array, from: number, to: numbe
   // O1 + O2: alternation
   const rho = lag1(w);
   const tp = turningPoints(w);
-  if (rho < OSCILLATION.rho1 && rho < -2 / Math.sqrt(n) && tp.z > OSCILLATION.turningZ) {
+  if (rho < OSCILLATION.rho1 && rho < -3.5 / Math.sqrt(n) && tp.z > OSCILLATION.turningZ) {
     const amplitude = Math.sqrt(Math.max(0, -rho)) * sd;
     if (amplitude >= OSCILLATION.amplitudeGate * level)
       return { start: from, end: to, type: 'alternation', period: 2, amplitude, level, stat: { rho1: rho, turningPointZ: tp.z, turningPointRate: tp.rate } };
@@ -128,8 +129,10 @@ function scan(s: PreparedSeries, input: AnalysisInput): Episode | null {
   if (warmIdx < 0 || n - warmIdx < 1.5 * OSCILLATION.minWindow) return null;
   const r = residuals(s, levelShiftSteps(input.events));
   let best: Episode | null = null;
-  for (const W of OSCILLATION.windows) {
-    if (n - warmIdx < 1.5 * W) continue;
+  const avail = n - warmIdx;
+  // a long history is scanned at the two largest window sizes it holds (cost), a short one at all
+  const sizes = OSCILLATION.windows.filter((W) => avail >= 1.5 * W).slice(0, avail >= 1.5 * OSCILLATION.windows[0] ? 2 : 3);
+  for (const W of sizes) {
     const e = scanAt(s, input, r, warmIdx, W);
     if (e && (!best || e.hits[1].end < best.hits[1].end)) best = e;
   }

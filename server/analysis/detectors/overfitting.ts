@@ -7,7 +7,7 @@
 //      training losses, or a drop of more than 2 standard errors) — otherwise it is drift, not overfitting.
 // Validation quality metrics worsening together are reported as supporting evidence. Only quality
 // metrics (no validation loss): at least two must worsen, one of them not FID (a FID-only rise with flat
-// SSIM/L1 is GAN degradation, see ganImbalance.ts).
+// SSIM/L1 is GAN degradation, see ganImbalance.ts). Under warm restarts only the current cycle is judged.
 import { mannKendall, median, noiseScale } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
 import { fmtNum } from '../types';
@@ -39,7 +39,10 @@ function glOf(s: PreparedSeries, i: number, best: number): number {
 
 function valHit(s: PreparedSeries, input: AnalysisInput): ValHit | null {
   const n = s.steps.length;
-  const start = Math.max(0, s.steps.findIndex((st) => st >= input.budget.warmEnd));
+  // under warm restarts the validation loss rises after every restart: judge only the current cycle
+  const lastRestart = input.events.restarts.length ? Math.max(...input.events.restarts) + input.events.guardSteps : -Infinity;
+  const start = Math.max(0, s.steps.findIndex((st) => st >= Math.max(input.budget.warmEnd, lastRestart)));
+  if (s.steps[start] < Math.max(input.budget.warmEnd, lastRestart)) return null;
   if (n - start < OVERFITTING.minEvals) return null;
   const sign = s.info.direction === 'max' ? -1 : 1;
   let bestIdx = -1;

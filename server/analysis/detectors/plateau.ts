@@ -5,12 +5,15 @@
 //     that also matters (Theil–Sen projected change over the window < −ε: 1% train, 0.5% val), or a new
 //     best: the best chunk median inside the window beats the best before it by more than
 //     max(1e-3 relative, 2 standard errors, 2× the spread of the chunk medians);
-//   flat = not improving and the projected change > −ε (a significant but negligible decrease is flat).
-// A plateau needs ≥ 2/3 of the judged metrics flat, the checkpoint monitor flat (when judged) and a
+//   flat = not improving, no new best, and the projected change within (−ε, 3ε] (a significant but
+//     negligible decrease is flat; a clear rise is worsening when significant, else uncertain).
+// A plateau needs ≥ 3 judged metrics (when there are that many) and ≥ 2/3 of them flat, no training loss
+// clearly improving (by more than 2ε), the checkpoint monitor flat (when judged) and a
 // flat training loss (when logged) — so a saturated train_gen_l1 while val metrics still improve is not
 // a plateau. The window restarts after a
-// logged LR drop, a warm restart or a resume. Severity: info when the LR is already at its floor or the
-// plateau began after 70% of the planned steps (convergence), warning otherwise.
+// logged LR drop or a warm restart (no verdict at all under warm restarts / cyclic LR). Severity: info when
+// the LR is already at its floor, the plateau began after the last LR decay, or after 70% of the planned
+// steps (convergence); warning otherwise.
 import { mad, mannKendall, median, noiseScale } from '../robust';
 import { regimeChangeSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
@@ -155,13 +158,16 @@ function verdictOn(
   const bestIn = inside.length ? Math.min(...inside) : Infinity;
   // chunk medians also vary with autocorrelated noise: use their observed spread when it is larger
   const spread = inside.length >= 4 ? 1.4826 * mad(inside.map((v, i) => v - (mk.slope * c * i))) : 0;
-  const newBest = bestIn < bestBefore - Math.max(margin, 2 * spread);
+  // a new best needs enough history on both sides to mean anything (few validations: no)
+  const enough = before.length >= 3 && inside.length >= 2 && (correction !== 'none' || n - start >= 10);
+  const newBest = enough && bestIn < bestBefore - Math.max(margin, 2 * spread);
   let verdict: Verdict;
   if ((mk.z < zThr && deltaRel < -eps) || (newBest && deltaRel < 0)) verdict = 'improving';
   else if (mk.z > -zThr && deltaRel > 3 * eps) verdict = 'worsening';
-  else if (deltaRel > -eps) verdict = 'flat';
+  else if (deltaRel > -eps && deltaRel <= 3 * eps && !newBest) verdict = 'flat';
   else verdict = 'uncertain';
   let onset: number | null = null;
+  // where it went flat: a slope-then-flat (hinge) fit in log-step over the window and the 2 before it
   if (verdict === 'flat') onset = steps[flatOnset(y, Math.max(start, wFrom - 2 * W), n, steps)];
   return { tag, verdict, deltaRel, z: mk.z, window: [steps[wFrom], steps[n - 1]], onset, newBest };
 }
@@ -173,17 +179,29 @@ export function detectPlateau(input: AnalysisInput): Finding[] {
   const val = input.val.map((s) => valVerdict(s, input));
   const judged = [...train, ...val].filter((v) => v.verdict !== 'na' && v.verdict !== 'uncertain');
   const flat = judged.filter((v) => v.verdict === 'flat');
-  if (!flat.length || flat.length * 3 < judged.length * 2) return [];
+  // a training loss that clearly improves (more than 2ε over the window) vetoes a plateau
+  if (train.some((v) => v.verdict === 'improving' && v.deltaRel < -2 * PLATEAU.trainEps)) return [];
+  const available = [...train, ...val].filter((v) => v.verdict !== 'na').length;
+  if (!flat.length || flat.length * 3 < judged.length * 2 || judged.length < Math.min(3, available)) return [];
   // the checkpoint monitor, when it can be judged, must be flat too
   const monitorTag = input.val.find((s) => s.info.monitor)?.tag;
   const mv = [...val].find((v) => v.tag === monitorTag);
   if (mv && mv.verdict !== 'na' && mv.verdict !== 'flat') return [];
-  // the model must have stopped learning: when the run logs training losses, one of them is flat
-  if (train.length && !train.some((v) => v.verdict === 'flat')) return [];
+  // the model must have stopped learning: when the run logs training losses, one of them is flat — or,
+  // when they are all too noisy to judge, none improves and ≥ 4 validation metrics, ≥ 80% of them, are flat
+  if (train.length && !train.some((v) => v.verdict === 'flat')) {
+    const valJudged = val.filter((v) => v.verdict !== 'na' && v.verdict !== 'uncertain');
+    const valFlat = valJudged.filter((v) => v.verdict === 'flat');
+    const trainImproving = train.some((v) => v.verdict === 'improving');
+    if (trainImproving || valJudged.length < 4 || valFlat.length < 0.8 * valJudged.length) return [];
+  }
   const onsets = flat.map((v) => v.onset!).sort((a, b) => a - b);
   const onset = onsets[Math.floor((onsets.length - 1) / 2)];
   const { planned, lastStep, valInterval } = input.budget;
-  const converged = input.events.lrAtFloor || (planned !== null && onset >= PLATEAU.convergedFrac * planned);
+  // convergence: the LR is at its floor, the plateau began late, or it began after the last LR decay
+  const lastDrop = input.events.drops.length ? Math.max(...input.events.drops) : null;
+  const afterDecay = lastDrop !== null && onset >= lastDrop;
+  const converged = input.events.lrAtFloor || afterDecay || (planned !== null && onset >= PLATEAU.convergedFrac * planned);
   const early = planned !== null ? onset < 0.5 * planned : null;
   const remainingValidations = planned !== null && valInterval ? Math.max(0, Math.floor((planned - lastStep) / valInterval)) : null;
   const monitor = input.val.find((s) => s.info.monitor);
@@ -192,6 +210,8 @@ export function detectPlateau(input: AnalysisInput): Finding[] {
   const why = converged
     ? input.events.lrAtFloor
       ? 'the LR is already at its floor, so this is convergence'
+      : afterDecay
+        ? `it began after the LR decay at step ${lastDrop}, so this is convergence at the lower LR`
       : `it began after ${pct(PLATEAU.convergedFrac, 0)} of the planned ${planned} steps, so this is convergence`
     : early
       ? 'an early plateau, far from the end of the budget'
