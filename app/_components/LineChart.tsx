@@ -192,8 +192,24 @@ export default function LineChart(p: LineChartProps) {
     c.data.datasets = buildDatasets(q);
     const opts = c.options;
     const y = yBounds(q);
-    opts.scales!.y = { type: q.logY ? 'logarithmic' : 'linear', position: 'left', min: y.min, max: y.max };
-    opts.scales!.y2 = { ...opts.scales!.y2, display: q.showLr && q.lr.length > 0 };
+    opts.scales!.y = {
+      type: q.logY ? 'logarithmic' : 'linear',
+      position: 'left',
+      min: y.min,
+      max: y.max,
+      ticks: { callback: (v) => fmtTick(Number(v)) },
+    };
+    // the LR axis spans its values with room on both sides, so a constant LR never sits on the border
+    const lrs = q.lr.flatMap((l) => l.points.map((pt) => pt.y)).filter((v) => v > 0 && Number.isFinite(v));
+    const lo = lrs.length ? Math.min(...lrs) : undefined;
+    const hi = lrs.length ? Math.max(...lrs) : undefined;
+    opts.scales!.y2 = {
+      ...opts.scales!.y2,
+      display: q.showLr && q.lr.length > 0,
+      min: lo === undefined ? undefined : lo / 4,
+      max: hi === undefined ? undefined : hi * 4,
+      ticks: { maxTicksLimit: 5, callback: (v) => Number(v).toExponential(0) },
+    };
     const x = opts.scales!.x as { min?: number; max?: number };
     x.min = q.zoom?.min;
     x.max = q.zoom?.max;
@@ -313,4 +329,12 @@ function download(href: Blob | string, name: string): void {
   a.download = name.replace(/[^\w.%-]+/g, '_');
   a.click();
   if (typeof href !== 'string') setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+/** Axis tick text: no "-0", compact exponents for tiny or huge values. */
+function fmtTick(v: number): string {
+  if (v === 0 || Object.is(v, -0)) return '0';
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e6) return v.toExponential(1);
+  return Number(v.toPrecision(4)).toString();
 }

@@ -7,7 +7,8 @@
 //      t₃ noise, measured for 128/256-block windows), whose period is not a known schedule period (epoch,
 //      validation, SGDR/cyclic) or one of its first harmonics;
 // practical gate: the oscillating component's amplitude ≥ 1% of the loss level (not plain noise);
-// persistence: two consecutive windows (the same period for O3).
+// persistence: two consecutive half-overlapping windows (the same period for O3; for O1+O2 their union
+// must also pass at ρ̂₁ < −4/√n and z > 3).
 import { lag1, mad, median, periodogramAt, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
 import { knownPeriod, levelShiftSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
@@ -115,6 +116,12 @@ function scanAt(s: PreparedSeries, input: AnalysisInput, r: Float64Array, warmId
     const b = hits[i];
     if (!a || !b || a.type !== b.type) continue;
     if (a.type === 'periodic' && Math.abs(a.period - b.period) > 0.1 * a.period) continue;
+    // alternation: the union of the two windows must hold it at a stricter level (ρ̂₁ < −4/√n, z > 3)
+    if (a.type === 'alternation') {
+      const w = winsorize(r.subarray(a.start, b.end), 4);
+      const rho = lag1(w);
+      if (!(rho < OSCILLATION.rho1 && rho < -4 / Math.sqrt(w.length) && turningPoints(w).z > 3)) continue;
+    }
     const run: WindowHit[] = [a, b];
     for (let j = i + 1; j < hits.length && hits[j] && hits[j]!.type === a.type; j++) run.push(hits[j]!);
     return { tag: s.tag, hits: run, blockSteps: s.blocks.blockSteps, steps: s.blocks.step };
