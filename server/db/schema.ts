@@ -64,6 +64,8 @@ export const series = sqliteTable(
     segment: integer('segment').notNull().default(0),
     /** how many points share lastStep in the current segment (LaMa logs some tags twice per step) */
     dupAtLast: integer('dup_at_last').notNull().default(0),
+    /** bumped whenever points are removed (a file replaced or shrunk): readers' caches of the series are stale */
+    generation: integer('generation').notNull().default(0),
   },
   (t) => [uniqueIndex('series_run_tag').on(t.runId, t.tag)],
 );

@@ -120,7 +120,78 @@ function stepsPerEpoch(sqlite: Database.Database, runId: number, limit: number |
   return first ? first.step / first.value : null;
 }
 
+// ---- full-range columns, cached per series and extended incrementally --------------------------
+// A run page re-reads every series on each live update; with 200k points per series that is most of
+// the request. The cache keeps each series' columns and reads only the rows added since (the points
+// primary key makes "after (seg, step, dup)" a seek). Freshness comes from the series row, which the
+// store updates in the same transaction as the points.
+
+interface Cached {
+  gen: number;
+  n: number;
+  seg: number;
+  lastStep: number | null;
+  lastDup: number;
+  cols: Columns;
+}
+
+const CACHE = new Map<number, Cached>();
+const CACHE_MAX_POINTS = 20_000_000;
+let cachedPoints = 0;
+
+function remember(id: number, c: Cached): void {
+  const old = CACHE.get(id);
+  if (old) cachedPoints -= old.n;
+  CACHE.delete(id);
+  CACHE.set(id, c); // Map order = recency
+  cachedPoints += c.n;
+  for (const [k, v] of CACHE) {
+    if (cachedPoints <= CACHE_MAX_POINTS || k === id) break;
+    CACHE.delete(k);
+    cachedPoints -= v.n;
+  }
+}
+
+function fullColumns(sqlite: Database.Database, seriesId: number): Columns {
+  const meta = sqlite
+    .prepare('SELECT generation AS gen, n_points AS n, segment AS seg, last_step AS lastStep, dup_at_last AS lastDup FROM series WHERE id = ?')
+    .get(seriesId) as { gen: number; n: number; seg: number; lastStep: number | null; lastDup: number } | undefined;
+  if (!meta) return { seg: null, seg0: 0, step: [], wall: [], value: [] };
+  const cached = CACHE.get(seriesId);
+  const hit = cached && cached.gen === meta.gen ? cached : undefined;
+  if (hit && hit.n === meta.n && hit.seg === meta.seg && hit.lastStep === meta.lastStep && hit.lastDup === meta.lastDup) {
+    remember(seriesId, hit);
+    return hit.cols;
+  }
+  if (hit && hit.lastStep !== null && meta.n > hit.n) {
+    const rows = sqlite
+      .prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? AND (seg, step, dup) > (?, ?, ?) ORDER BY seg, step, dup')
+      .raw(true)
+      .all(seriesId, hit.seg, hit.lastStep, hit.lastDup) as [number, number, number | null, number | null][];
+    if (hit.n + rows.length === meta.n) {
+      const c = hit.cols;
+      for (const [sg, st, w, v] of rows) {
+        if (c.seg === null && sg !== c.seg0) c.seg = new Array<number>(c.step.length).fill(c.seg0);
+        c.seg?.push(sg);
+        c.step.push(st);
+        c.wall!.push(w);
+        c.value.push(v);
+      }
+      remember(seriesId, { ...meta, cols: c });
+      return c;
+    }
+  }
+  const cols = readColumns(sqlite, seriesId, null, true);
+  remember(seriesId, { ...meta, cols });
+  return cols;
+}
+
 export function querySeries(sqlite: Database.Database, q: SeriesQuery): SeriesOut[] {
+  // one read transaction: the series rows and their points come from the same snapshot
+  return sqlite.transaction(() => querySeriesIn(sqlite, q))();
+}
+
+function querySeriesIn(sqlite: Database.Database, q: SeriesQuery): SeriesOut[] {
   const out: SeriesOut[] = [];
   const seriesStmt = sqlite.prepare('SELECT id FROM series WHERE run_id = ? AND tag = ?');
   for (const runId of q.runIds) {
@@ -129,7 +200,7 @@ export function querySeries(sqlite: Database.Database, q: SeriesQuery): SeriesOu
       const s = seriesStmt.get(runId, tag) as { id: number } | undefined;
       if (!s) continue;
       const steps = q.range && map.fromStep ? { lo: Math.floor(map.fromStep(q.range.min)), hi: Math.ceil(map.fromStep(q.range.max)) } : null;
-      const cols = readColumns(sqlite, s.id, steps, map.axis === 'wall' || map.axis === 'relative');
+      const cols = steps ? readColumns(sqlite, s.id, steps, map.axis === 'wall' || map.axis === 'relative') : fullColumns(sqlite, s.id);
       out.push(buildSeries(runId, tag, map, cols, q));
     }
   }

@@ -221,7 +221,8 @@ export class Store {
       const last = s
         .prepare('SELECT seg, step, dup, wall_time, value FROM points WHERE series_id = ? ORDER BY seg DESC, step DESC, dup DESC LIMIT 1')
         .get(id) as { seg: number; step: number; dup: number; wall_time: number | null; value: number | null };
-      this.stmts.updateSeries.run(last.seg, last.step, last.dup, agg.n, agg.first, last.wall_time, last.value ?? NaN, id);
+      this.stmts.updateSeries.run(last.seg, last.step, last.dup, agg.n, agg.first, last.wall_time, last.value, id);
+      s.prepare('UPDATE series SET generation = generation + 1 WHERE id = ?').run(id);
     }
   }
 

@@ -130,7 +130,11 @@ export function detectGpuUnderutilization(input: AnalysisInput): Finding[] {
       split = k;
     }
   }
-  const onsetSample = lo + split;
+  // only a clear shift moves the onset inside the window (else: the window's start)
+  const before = split > 0 ? pre[split] / split : 0;
+  const after = (pre[sig.length] - pre[split]) / Math.max(1, sig.length - split);
+  const clear = after - before > (gappy ? 0.2 : 15);
+  const onsetSample = clear ? lo + split : wins[first].from;
   return [
     {
       kind: 'gpu_underutilization',

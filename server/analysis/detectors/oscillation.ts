@@ -8,7 +8,8 @@
 //      validation, SGDR/cyclic) or one of its first harmonics;
 // practical gate: the oscillating component's amplitude ≥ 1% of the loss level (not plain noise);
 // persistence: two consecutive half-overlapping windows (the same period for O3; for O1+O2 their union
-// must also pass at ρ̂₁ < −4/√n and z > 3).
+// must also pass at ρ̂₁ < −4/√n and z > 3). An episode in an adversarial loss alone needs a second tag
+// (another loss or the discriminator logits) oscillating the same way.
 import { lag1, mad, median, periodogramAt, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
 import { knownPeriod, levelShiftSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
@@ -186,10 +187,19 @@ function onsetIndex(r: Float64Array, from: number, to: number, type: WindowHit['
 
 export function detectOscillation(input: AnalysisInput): Finding[] {
   const candidates = input.train.filter((s) => s.info.role === 'sup' || s.info.role === 'gen_adv' || s.info.role === 'disc_adv');
-  const episodes: Episode[] = [];
+  const corroborators = input.train.filter((s) => s.info.role === 'real_out' || s.info.role === 'fake_out');
+  let episodes: Episode[] = [];
   for (const s of candidates) {
     const e = scan(s, input);
     if (e) episodes.push(e);
+  }
+  // adversarial losses are noisy by nature: an episode there needs a second tag (another loss or the
+  // discriminator's logits) oscillating the same way
+  const adversarial = (tag: string) => candidates.find((c) => c.tag === tag)!.info.role !== 'sup';
+  if (episodes.some((e) => adversarial(e.tag))) {
+    const extra = corroborators.map((s) => scan(s, input)).filter((e): e is Episode => e !== null);
+    const all = [...episodes, ...extra];
+    episodes = episodes.filter((e) => !adversarial(e.tag) || all.some((o) => o !== e && o.hits[0].type === e.hits[0].type));
   }
   if (!episodes.length) return [];
   const cuts = levelShiftSteps(input.events);
