@@ -85,6 +85,8 @@ interface Row {
   fn: number;
   n: number;
   delays: number[];
+  /** delay as a fraction of the run's planned steps */
+  delayFracs: number[];
   healthySteps: number;
 }
 
@@ -92,7 +94,7 @@ function main() {
   const t0 = performance.now();
   const corpus = buildCorpus(quick ? { perClass: 10, perFamily: 4, seed } : { seed });
   const genMs = performance.now() - t0;
-  const rows = new Map<FindingKind, Row>(FINDING_KINDS.map((k) => [k, { tp: 0, fp: 0, fn: 0, n: 0, delays: [], healthySteps: 0 }]));
+  const rows = new Map<FindingKind, Row>(FINDING_KINDS.map((k) => [k, { tp: 0, fp: 0, fn: 0, n: 0, delays: [], delayFracs: [], healthySteps: 0 }]));
   const hardWarnings: string[] = [];
   const hardInfos: string[] = [];
   const misses: string[] = [];
@@ -128,6 +130,9 @@ function main() {
             }
           }
           row.delays.push(delay);
+          const ctx = c.run.context;
+          const planned = ctx.maxEpochs && ctx.limitTrainBatches ? ctx.maxEpochs * ctx.limitTrainBatches : last - first;
+          row.delayFracs.push(delay / planned);
         }
       } else {
         row.fn++;
@@ -155,7 +160,7 @@ function main() {
   console.log(`corpus (seed ${seed}${seed === 1 ? ', development set' : ', held-out set'}): ${corpus.length} runs (${corpus.filter((c) => c.label).length} with a pathology, ${corpus.filter((c) => c.label === null).length} healthy hard negatives, ${corpus.filter((c) => c.family === 'demo').length} demo scenarios), ${(points / 1e6).toFixed(2)}M points, generated in ${(genMs / 1000).toFixed(1)} s, diagnosed in ${(diagMs / 1000).toFixed(1)} s (${(diagMs / runs).toFixed(1)} ms/run)`);
   console.log('families: ' + [...new Set(corpus.map((c) => c.family))].map((f) => `${f} ${corpus.filter((c) => c.family === f).length}`).join(', '));
   console.log('');
-  console.log(`${'kind'.padEnd(22)}${pad('runs', 6)}${pad('TP', 5)}${pad('FP', 5)}${pad('FN', 5)}${pad('precision', 11)}${pad('recall', 8)}${pad('F1', 7)}${pad('median delay (steps)', 22)}${pad('false alarms / 100k healthy steps', 35)}`);
+  console.log(`${'kind'.padEnd(22)}${pad('runs', 6)}${pad('TP', 5)}${pad('FP', 5)}${pad('FN', 5)}${pad('precision', 11)}${pad('recall', 8)}${pad('F1', 7)}${pad('median delay (steps)', 22)}${pad('(% of run)', 12)}${pad('false alarms / 100k healthy steps', 35)}`);
   let ok = true;
   for (const k of FINDING_KINDS) {
     const r = rows.get(k)!;
@@ -165,7 +170,7 @@ function main() {
     const fa = r.healthySteps ? (r.fp / r.healthySteps) * 1e5 : 0;
     if (precision < 0.9 || recall < 0.9) ok = false;
     console.log(
-      `${k.padEnd(22)}${pad(r.n, 6)}${pad(r.tp, 5)}${pad(r.fp, 5)}${pad(r.fn, 5)}${pad(precision.toFixed(3), 11)}${pad(recall.toFixed(3), 8)}${pad(f1.toFixed(3), 7)}${pad(r.delays.length ? Math.round(median(r.delays)) : '-', 22)}${pad(fa.toFixed(4), 35)}`,
+      `${k.padEnd(22)}${pad(r.n, 6)}${pad(r.tp, 5)}${pad(r.fp, 5)}${pad(r.fn, 5)}${pad(precision.toFixed(3), 11)}${pad(recall.toFixed(3), 8)}${pad(f1.toFixed(3), 7)}${pad(r.delays.length ? Math.round(median(r.delays)) : '-', 22)}${pad(r.delayFracs.length ? `${(median(r.delayFracs) * 100).toFixed(1)}%` : '-', 12)}${pad(fa.toFixed(4), 35)}`,
     );
   }
   console.log('');
@@ -180,6 +185,10 @@ function main() {
     for (const m of falseAlarms) console.log('  ' + m);
   }
   if (hardWarnings.length) ok = false;
+  if (withDelay)
+    console.log(
+      `\ndelay = first of ${PREFIXES} evenly spaced prefixes after the onset (the run as it looked live) at which the finding appears, minus the onset; slow_convergence counts from step 0 and is judged from 30% of the budget on`,
+    );
 
   // timing on a 1M-point run (8 training tags × 125k points)
   const big = bigRun(1_000_000);

@@ -1,9 +1,8 @@
 // diagnoseRun: prepare the run once (resumed overlap removed, blocks of medians), recognise the known
 // schedule events, run every detector, attach the suggestions. Pure: arrays in, findings out.
 import { blockStats, median } from './robust';
-import { fmtNum } from './types';
 import { scheduleEvents } from './scheduleEvents';
-import { classifyTag, FINDING_KINDS } from './types';
+import { classifyTag, FINDING_KINDS, fmtNum } from './types';
 import type { AnalysisInput, Budget, Finding, PreparedSeries, RunData, SeriesInput, Suggestion, SuggestionContext } from './types';
 import { detectDivergence } from './detectors/divergence';
 import { detectOscillation } from './detectors/oscillation';
@@ -283,7 +282,11 @@ export function suggestFor(f: Finding, input: AnalysisInput): Suggestion[] {
   const blockSteps = input.train.length ? median(input.train.map((s) => s.blocks.blockSteps)) : 1;
   const remaining = Math.max(0, ctx.endStep - budget.lastStep);
   const remainingValidations = budget.valInterval ? Math.floor(remaining / budget.valInterval) : null;
-  const patience = remainingValidations === null ? 2 : remainingValidations >= 12 ? 3 : remainingValidations >= 5 ? 2 : 1;
+  // ReduceLROnPlateau patience from the run's validation budget (LaMa: 40 validations → 3); a run with
+  // only a few validations left reacts faster
+  const totalValidations = budget.valInterval ? Math.floor(ctx.endStep / budget.valInterval) : null;
+  let patience = totalValidations === null ? 2 : totalValidations >= 24 ? 3 : totalValidations >= 10 ? 2 : 1;
+  if (remainingValidations !== null && remainingValidations > 0 && remainingValidations < 2 * (patience + 1)) patience = 1;
   const ev = f.evidence as Record<string, unknown>;
   switch (f.kind) {
     case 'divergence': {

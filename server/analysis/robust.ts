@@ -347,11 +347,9 @@ export function detrendQuadratic(y: Num): Float64Array {
   for (let i = 0; i < n; i++) t[i] = i - m;
   let s2 = 0;
   let s3 = 0;
-  let s4 = 0;
   for (let i = 0; i < n; i++) {
     s2 += t[i] ** 2;
     s3 += t[i] ** 3;
-    s4 += t[i] ** 4;
   }
   // p2 = t² − (s3/s2)·t − s2/n
   const c1 = s2 > 0 ? s3 / s2 : 0;
@@ -373,7 +371,6 @@ export function detrendQuadratic(y: Num): Float64Array {
   a0 /= n;
   a1 = s2 > 0 ? a1 / s2 : 0;
   a2 = s22 > 0 ? a2 / s22 : 0;
-  void s4;
   const r = new Float64Array(n);
   for (let i = 0; i < n; i++) r[i] = y[i] - a0 - a1 * t[i] - a2 * p2[i];
   return r;

@@ -266,6 +266,32 @@ export function pyNum(v: number): string {
   return s;
 }
 
+/**
+ * A number for YAML 1.1 (PyYAML / OmegaConf read `1e-4` as a string): plain decimal notation,
+ * 6 significant digits, no exponent.
+ */
+export function yamlNum(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const p = Number(v.toPrecision(6));
+  const a = Math.abs(p);
+  if (a >= 1e-4 && a < 1e15) return String(p);
+  const decimals = Math.min(20, Math.max(0, 5 - Math.floor(Math.log10(a))));
+  return p.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '.0');
+}
+
+/** Round to 6 significant digits (LRs in suggestion params: 1e-7, not 1.0000000000000001e-7). */
+export function sig<T extends number | null>(v: T): T {
+  return (v !== null && Number.isFinite(v) ? Number(v.toPrecision(6)) : v) as T;
+}
+
+/** 1st, 2nd, 3rd, 4th… */
+export function ordinal(n: number): string {
+  const m = n % 100;
+  const suffix = m >= 11 && m <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  return `${n}${suffix}`;
+}
+
 export function pct(v: number, digits = 1): string {
   return `${(v * 100).toFixed(digits)}%`;
 }
@@ -335,7 +361,7 @@ export interface SchedulerSpec {
  */
 export function optimizersYaml(ctx: SuggestionContext, file: string, genLr: number, discLr: number | null, schedulers: Record<string, Record<string, unknown>> | null, note: string): string {
   const kind = ctx.optimizer.toLowerCase();
-  const val = (v: unknown): string => (typeof v === 'number' ? fmtNum(v, 6) : Array.isArray(v) ? `[${v.map(val).join(', ')}]` : typeof v === 'string' ? v : String(v));
+  const val = (v: unknown): string => (typeof v === 'number' ? yamlNum(v) : Array.isArray(v) ? `[${v.map(val).join(', ')}]` : typeof v === 'string' ? v : String(v));
   const block = (name: string, o: Record<string, unknown>) => [`  ${name}:`, ...Object.entries(o).map(([k, v]) => `    ${k}: ${val(v)}`)].join('\n');
   const lines = [
     ctx.lama
@@ -344,9 +370,9 @@ export function optimizersYaml(ctx: SuggestionContext, file: string, genLr: numb
     `# ${note}`,
     'generator:',
     `  kind: ${kind}`,
-    `  lr: ${fmtNum(genLr, 6)}`,
+    `  lr: ${yamlNum(genLr)}`,
   ];
-  if (discLr !== null) lines.push('discriminator:', `  kind: ${kind}`, `  lr: ${fmtNum(discLr, 6)}`);
+  if (discLr !== null) lines.push('discriminator:', `  kind: ${kind}`, `  lr: ${yamlNum(discLr)}`);
   if (schedulers) {
     lines.push('# not passed to make_optimizer: read by the configure_optimizers patch');
     lines.push('lr_schedulers:');

@@ -1,7 +1,7 @@
 // Cosine annealing, warm restarts (SGDR, Loshchilov & Hutter 2017), cyclical LR (Smith 2017) and
 // one-cycle (Smith & Topin) — rules §3.3–3.5. All are stepped every iteration (interval 'step').
 import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
 
 export interface WarmRestartOptions {
   /** first cycle length in iterations (LaMa: the validation interval) */
@@ -36,10 +36,10 @@ export function cosineWarmRestarts(ctx: SuggestionContext, o: WarmRestartOptions
   const params: Record<string, unknown> = {
     T_0: t0,
     T_mult: o.tMult,
-    eta_min: etaMin,
-    discEtaMin: etaMinD,
-    genLr: base,
-    discLr: ctx.discLr,
+    eta_min: sig(etaMin),
+    discEtaMin: sig(etaMinD),
+    genLr: sig(base),
+    discLr: sig(ctx.discLr),
     startStep: from,
     restartsAtSteps: restarts,
     interval: 'step',
@@ -83,10 +83,10 @@ export function cosineAnnealing(ctx: SuggestionContext, o: CosineOptions): Sugge
   const from = o.startStep ?? ctx.firstStep;
   const params: Record<string, unknown> = {
     T_max: tMax,
-    eta_min: etaMin,
-    discEtaMin: etaMinD,
-    genLr: base,
-    discLr: discBase,
+    eta_min: sig(etaMin),
+    discEtaMin: sig(etaMinD),
+    genLr: sig(base),
+    discLr: sig(discBase),
     lrFactor: f,
     startStep: from,
     endStep: from + tMax,
@@ -131,7 +131,7 @@ export function cyclicLr(ctx: SuggestionContext, o: CyclicOptions): Suggestion {
   const ratio = ctx.discLr !== null ? ctx.discLr / ctx.genLr : null;
   const params: Record<string, unknown> = {
     base_lr: o.baseLr,
-    max_lr: o.maxLr,
+    max_lr: sig(o.maxLr),
     step_size_up: up,
     mode: o.mode,
     cycle_momentum: false,
@@ -145,8 +145,9 @@ export function cyclicLr(ctx: SuggestionContext, o: CyclicOptions): Suggestion {
   const expr = (lo: number, hi: number) => `torch.optim.lr_scheduler.CyclicLR({opt}, base_lr=${pyNum(lo)}, max_lr=${pyNum(hi)}, step_size_up=${up}, mode='${o.mode}', cycle_momentum=False)`;
   const code = configureOptimizersCode(ctx, { expr: expr(o.baseLr, o.maxLr), interval: 'step' }, ratio !== null ? { expr: expr(o.baseLr * ratio, o.maxLr * ratio), interval: 'step' } : null, `half-cycle of ${up} iterations, stepped every iteration`);
   const fn = (s: number) => cyclicLrValue(Math.max(0, s - ctx.firstStep), o.baseLr, o.maxLr, up, o.mode);
+  // peaks and troughs are the change points the preview must keep
   const peaks: number[] = [];
-  for (let s = ctx.firstStep + up; s <= ctx.lastStep && peaks.length < 100; s += 2 * up) peaks.push(s);
+  for (let s = ctx.firstStep + up; s <= ctx.lastStep && peaks.length < 150; s += up) peaks.push(s);
   return {
     title: o.title ?? `CyclicLR(${o.mode}, ${pyNum(o.baseLr)}–${pyNum(o.maxLr)}, step_size_up=${up})`,
     scheduler: 'CyclicLR',
@@ -181,7 +182,7 @@ export function oneCycle(ctx: SuggestionContext, o: OneCycleOptions): Suggestion
   const from = o.startStep ?? ctx.firstStep;
   const ratio = ctx.discLr !== null ? ctx.discLr / ctx.genLr : null;
   const params: Record<string, unknown> = {
-    max_lr: o.maxLr,
+    max_lr: sig(o.maxLr),
     discMaxLr: ratio !== null ? o.maxLr * ratio : null,
     total_steps: total,
     pct_start: pct,
@@ -189,7 +190,7 @@ export function oneCycle(ctx: SuggestionContext, o: OneCycleOptions): Suggestion
     final_div_factor: 1e4,
     cycle_momentum: false,
     startStep: from,
-    previousGenLr: ctx.genLr,
+    previousGenLr: sig(ctx.genLr),
     interval: 'step',
     reason: o.reason,
   };

@@ -2,7 +2,7 @@
 // reverse of TTUR's faster discriminator). D winning → slower D (× 0.5) and a stronger R1 penalty;
 // D not learning / G fooling D → a faster D (η_D = η_G / 5).
 import type { Suggestion, SuggestionContext } from '../types';
-import { fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { fmtNum, optimizersYaml, pyNum, sampleLr, sig, yamlNum } from '../types';
 
 export interface GdRatioOptions {
   genLr: number;
@@ -17,10 +17,10 @@ export interface GdRatioOptions {
 export function gdRatio(ctx: SuggestionContext, o: GdRatioOptions): Suggestion {
   const from = o.resumeStep ?? ctx.firstStep;
   const params: Record<string, unknown> = {
-    genLr: o.genLr,
-    discLr: o.discLr,
-    previousGenLr: ctx.genLr,
-    previousDiscLr: ctx.discLr,
+    genLr: sig(o.genLr),
+    discLr: sig(o.discLr),
+    previousGenLr: sig(ctx.genLr),
+    previousDiscLr: sig(ctx.discLr),
     ratio: o.genLr / o.discLr,
     previousRatio: ctx.discLr ? ctx.genLr / ctx.discLr : null,
     lamaDefault: { genLr: 1e-3, discLr: 1e-4, ratio: 10 },
@@ -30,7 +30,7 @@ export function gdRatio(ctx: SuggestionContext, o: GdRatioOptions): Suggestion {
   };
   if (ctx.assumedLr) params.assumedLaMaDefaults = true;
   let config = optimizersYaml(ctx, 'lrscope_gd_ratio', o.genLr, o.discLr, null, `${o.reason}; G:D = ${fmtNum(o.genLr / o.discLr)}:1 (was ${ctx.discLr ? fmtNum(ctx.genLr / ctx.discLr) : '?'}:1; LaMa default 10:1)`);
-  if (o.gpCoef !== undefined) config += `# and in the training config (configs/training/lama-fourier.yaml):\nlosses:\n  adversarial:\n    gp_coef: ${fmtNum(o.gpCoef, 6)}\n`;
+  if (o.gpCoef !== undefined) config += `# and in the training config (configs/training/lama-fourier.yaml):\nlosses:\n  adversarial:\n    gp_coef: ${yamlNum(o.gpCoef)}\n`;
   const code =
     `# No code change: configure_optimizers (saicinpainting/training/trainers/base.py) passes optimizers.generator /\n` +
     `# optimizers.discriminator to make_optimizer. Run with:\n` +

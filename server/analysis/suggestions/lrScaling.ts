@@ -3,7 +3,7 @@
 // plain factor for one player (an LR that is too large for the oscillating player). Both LRs move
 // together unless one player is named, so LaMa's 10:1 G:D ratio is kept.
 import type { Suggestion, SuggestionContext } from '../types';
-import { fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
 
 /** Reference LR range for a batch size: 8–16 → 5e-4–1e-3, 32–64 → 1e-3–2e-3, 128+ → 2e-3–4e-3. */
 export function referenceLrRange(batch: number): { range: [number, number]; row: string } {
@@ -53,10 +53,10 @@ export function lrScaling(ctx: SuggestionContext, o: LrScalingOptions): Suggesti
     currentBatch: ctx.batchSize,
     newBatch: o.newBatch ?? null,
     kappa,
-    previousGenLr: ctx.genLr,
-    previousDiscLr: ctx.discLr,
-    genLr,
-    discLr,
+    previousGenLr: sig(ctx.genLr),
+    previousDiscLr: sig(ctx.discLr),
+    genLr: sig(genLr),
+    discLr: sig(discLr),
     referenceRange: ref?.range ?? null,
     referenceRow: ref?.row ?? null,
     genLrInReferenceRange: ref ? genLr >= ref.range[0] * 0.999 && genLr <= ref.range[1] * 1.001 : null,

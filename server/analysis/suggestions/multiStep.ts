@@ -1,7 +1,7 @@
 // MultiStepLR (step decay): LR × gamma at each milestone. Milestones are epochs for LaMa (the scheduler
 // steps at each epoch end, i.e. after each 25 000-iteration validation), else iterations.
 import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
 
 export interface MultiStepOptions {
   /** milestone steps (the LR changes from these steps on) */
@@ -23,8 +23,8 @@ export function multiStep(ctx: SuggestionContext, o: MultiStepOptions): Suggesti
     milestoneUnit: inEpochs ? 'epoch' : 'step',
     milestoneSteps: ms,
     gamma: o.gamma,
-    genLr: base,
-    discLr: ctx.discLr,
+    genLr: sig(base),
+    discLr: sig(ctx.discLr),
     genLrAfter: ms.map((_, i) => base * Math.pow(o.gamma, i + 1)),
     interval,
     reason: o.reason,

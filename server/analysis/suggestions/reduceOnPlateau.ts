@@ -2,7 +2,7 @@
 // metric (LaMa: val_ssim_fid100_f1_total_mean, mode 'max'), one per optimizer with the same factor so
 // the G:D ratio is kept. The preview replays this run's validations through the scheduler.
 import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { configureOptimizersCode, fmtNum, optimizersYaml, ordinal, pyNum, sampleLr, sig } from '../types';
 
 export interface PlateauOptions {
   factor: number;
@@ -82,10 +82,10 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
     threshold,
     threshold_mode: thresholdMode,
     cooldown,
-    min_lr: minLrG,
-    discMinLr: minLrD,
-    genLr: ctx.genLr,
-    discLr: ctx.discLr,
+    min_lr: sig(minLrG),
+    discMinLr: sig(minLrD),
+    genLr: sig(ctx.genLr),
+    discLr: sig(ctx.discLr),
     validationIntervalSteps: ctx.valInterval,
     validationsRemaining: remaining,
     replayedReductionsAtSteps: replay.reductions,
@@ -100,7 +100,7 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
     ctx,
     { expr: expr(minLrG), interval: 'epoch', monitor: mon.tag },
     minLrD !== null ? { expr: expr(minLrD), interval: 'epoch', monitor: mon.tag } : null,
-    `stepped once per validation on ${mon.tag}; with patience=${o.patience} the LR drops at the ${o.patience + 1}th validation without improvement`,
+    `stepped once per validation on ${mon.tag}; with patience=${o.patience} the LR drops at the ${ordinal(o.patience + 1)} validation in a row without improvement`,
   );
   const fn = (s: number) => {
     let lr = ctx.genLr;

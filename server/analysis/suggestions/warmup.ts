@@ -1,7 +1,7 @@
 // Linear warm-up (Goyal et al. 2017, rules §3.1 / §5.1): ramp the LR from start_factor·lr to lr over
 // W iterations. Written with LambdaLR so it runs on LaMa's torch 1.8 (LinearLR needs torch ≥ 1.10).
 import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr } from '../types';
+import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
 
 export interface WarmupOptions {
   warmupSteps: number;
@@ -32,11 +32,11 @@ export function linearWarmup(ctx: SuggestionContext, o: WarmupOptions): Suggesti
   const params: Record<string, unknown> = {
     warmupSteps: W,
     startFactor: start,
-    genLr,
-    discLr,
+    genLr: sig(genLr),
+    discLr: sig(discLr),
     lrFactor: o.lrFactor,
-    previousGenLr: ctx.genLr,
-    previousDiscLr: ctx.discLr,
+    previousGenLr: sig(ctx.genLr),
+    previousDiscLr: sig(ctx.discLr),
     resumeFromStep: o.resumeStep ?? null,
     interval: 'step',
     reason: o.reason,
