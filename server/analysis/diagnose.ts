@@ -2,8 +2,10 @@
 // schedule events, run every detector, attach the suggestions. Pure: arrays in, findings out.
 import { blockStats, median } from './robust';
 import { scheduleEvents } from './scheduleEvents';
-import { classifyTag, FINDING_KINDS, fmtNum } from './types';
-import type { AnalysisInput, Budget, Finding, PreparedSeries, RunData, SeriesInput, Suggestion, SuggestionContext } from './types';
+import { classifyTag, FINDING_KINDS } from './types';
+import { fmtNum } from './format';
+import type { AnalysisInput, Budget, Finding, PreparedSeries, RunData, SeriesInput, Suggestion } from './types';
+import type { SuggestionContext } from './suggestions/templates';
 import { detectDivergence } from './detectors/divergence';
 import { detectOscillation } from './detectors/oscillation';
 import { detectPlateau } from './detectors/plateau';

@@ -5,7 +5,7 @@
 import { argMin, mannKendall, median } from '../robust';
 import { overlapsEvent } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum } from '../types';
+import { fmtNum } from '../format';
 
 export const DIVERGENCE = {
   explosionFactor: 10,

@@ -12,7 +12,7 @@
 // G4 (variance / spiking) is not used: noisy but healthy adversarial losses must not alarm.
 import { mad, mannKendall, median, runningMedian } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum, pct } from '../types';
+import { fmtNum, pct } from '../format';
 
 export const GAN = {
   winningLd: 0.2,

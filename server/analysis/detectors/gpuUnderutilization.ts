@@ -7,7 +7,7 @@
 // (validation, checkpointing, start-up) do not reach these fractions.
 import { median, lowerBound } from '../robust';
 import type { AnalysisInput, Finding } from '../types';
-import { pct } from '../types';
+import { pct } from '../format';
 
 export const GPU = {
   lowMedian: 50,

@@ -13,7 +13,7 @@
 import { lag1, mad, median, periodogramAt, runningMedian, spectralPeak, turningPoints, winsorize } from '../robust';
 import { knownPeriod, levelShiftSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum, pct } from '../types';
+import { fmtNum, pct } from '../format';
 
 export const OSCILLATION = {
   /** windows in blocks, each used when the post-warm-up history holds it 1.5× (the two largest for long histories) */

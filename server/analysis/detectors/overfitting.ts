@@ -10,7 +10,7 @@
 // SSIM/L1 is GAN degradation, see ganImbalance.ts). Under warm restarts only the current cycle is judged.
 import { mannKendall, median, noiseScale } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum } from '../types';
+import { fmtNum } from '../format';
 
 export const OVERFITTING = {
   gl: 5,

@@ -17,7 +17,7 @@
 import { mad, mannKendall, median, noiseScale } from '../robust';
 import { regimeChangeSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum, pct } from '../types';
+import { fmtNum, pct } from '../format';
 
 export const PLATEAU = {
   trainEps: 0.01,

@@ -17,7 +17,7 @@
 import { mannKendall, median, ols, runningMedian } from '../robust';
 import { regimeChangeSteps } from '../scheduleEvents';
 import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum, pct } from '../types';
+import { fmtNum, pct } from '../format';
 
 export const SLOW = {
   judgeFrac: 0.3,

@@ -1,7 +1,9 @@
 // Cosine annealing, warm restarts (SGDR, Loshchilov & Hutter 2017), cyclical LR (Smith 2017) and
 // one-cycle (Smith & Topin) — rules §3.3–3.5. All are stepped every iteration (interval 'step').
-import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, pyNum, sig } from '../format';
+import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
 export interface WarmRestartOptions {
   /** first cycle length in iterations (LaMa: the validation interval) */

@@ -1,8 +1,10 @@
 // Generator:discriminator LR ratio (rules §3.6, §5.5). LaMa's default is G 1e-3 : D 1e-4 (10:1, the
 // reverse of TTUR's faster discriminator). D winning → slower D (× 0.5) and a stronger R1 penalty;
 // D not learning / G fooling D → a faster D (η_D = η_G / 5).
-import type { Suggestion, SuggestionContext } from '../types';
-import { fmtNum, optimizersYaml, pyNum, sampleLr, sig, yamlNum } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, pyNum, sig, yamlNum } from '../format';
+import { optimizersYaml, sampleLr } from './templates';
 
 export interface GdRatioOptions {
   genLr: number;

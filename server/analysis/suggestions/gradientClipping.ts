@@ -1,8 +1,9 @@
 // Gradient clipping (rules §5.1): Lightning clips the global gradient norm when gradient_clip_val is set;
 // LaMa's any_gpu_large_ssim_ddp_final.yaml already sets 1. If clipping is active most of the time the
 // LR is too high — lowering the LR is the fix, not tighter clipping.
-import type { Suggestion, SuggestionContext } from '../types';
-import { sampleLr } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { sampleLr } from './templates';
 
 export function gradientClipping(ctx: SuggestionContext, o: { maxNorm: number; reason: string }): Suggestion {
   const current = ctx.gradientClipVal;

@@ -2,8 +2,10 @@
 // Malladi et al. 2022 — rules §3.1–3.2) against the reference table for this kind of model, or by a
 // plain factor for one player (an LR that is too large for the oscillating player). Both LRs move
 // together unless one player is named, so LaMa's 10:1 G:D ratio is kept.
-import type { Suggestion, SuggestionContext } from '../types';
-import { fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, pyNum, sig } from '../format';
+import { optimizersYaml, sampleLr } from './templates';
 
 /** Reference LR range for a batch size: 8–16 → 5e-4–1e-3, 32–64 → 1e-3–2e-3, 128+ → 2e-3–4e-3. */
 export function referenceLrRange(batch: number): { range: [number, number]; row: string } {

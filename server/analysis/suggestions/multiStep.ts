@@ -1,7 +1,9 @@
 // MultiStepLR (step decay): LR × gamma at each milestone. Milestones are epochs for LaMa (the scheduler
 // steps at each epoch end, i.e. after each 25 000-iteration validation), else iterations.
-import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, pyNum, sig } from '../format';
+import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
 export interface MultiStepOptions {
   /** milestone steps (the LR changes from these steps on) */

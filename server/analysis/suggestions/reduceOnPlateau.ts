@@ -1,8 +1,10 @@
 // ReduceLROnPlateau with PyTorch's exact semantics (rules §1.1), monitored on the run's validation
 // metric (LaMa: val_ssim_fid100_f1_total_mean, mode 'max'), one per optimizer with the same factor so
 // the G:D ratio is kept. The preview replays this run's validations through the scheduler.
-import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, ordinal, pyNum, sampleLr, sig } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, ordinal, pyNum, sig } from '../format';
+import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
 export interface PlateauOptions {
   factor: number;

@@ -1,7 +1,9 @@
 // Linear warm-up (Goyal et al. 2017, rules §3.1 / §5.1): ramp the LR from start_factor·lr to lr over
 // W iterations. Written with LambdaLR so it runs on LaMa's torch 1.8 (LinearLR needs torch ≥ 1.10).
-import type { Suggestion, SuggestionContext } from '../types';
-import { configureOptimizersCode, fmtNum, optimizersYaml, pyNum, sampleLr, sig } from '../types';
+import type { Suggestion } from '../types';
+import type { SuggestionContext } from './templates';
+import { fmtNum, pyNum, sig } from '../format';
+import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
 export interface WarmupOptions {
   warmupSteps: number;

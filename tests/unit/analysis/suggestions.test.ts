@@ -9,7 +9,9 @@ import { cosineAnnealing, cosineWarmRestarts, cyclicLr, oneCycle } from '../../.
 import { batchLrFactor, lrScaling, referenceLrRange } from '../../../server/analysis/suggestions/lrScaling';
 import { gradientClipping } from '../../../server/analysis/suggestions/gradientClipping';
 import { gdRatio } from '../../../server/analysis/suggestions/gdRatio';
-import { previewSteps, yamlNum, type RunData, type Suggestion, type SuggestionContext } from '../../../server/analysis/types';
+import { type RunData, type Suggestion } from '../../../server/analysis/types';
+import { previewSteps, yamlNum } from '../../../server/analysis/format';
+import { type SuggestionContext } from '../../../server/analysis/suggestions/templates';
 
 const spec = (o: Partial<Spec> = {}): Spec => ({
   seed: 81,
