@@ -32,21 +32,11 @@ export interface CorpusCase {
 // ---------------------------------------------------------------------------------------------
 // Random streams
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rand {
   private r: () => number;
   constructor(seed: number) {
-    this.r = mulberry32(seed * 2654435761 + 12345);
+    this.r = demoRng(seed * 2654435761 + 12345); // the same seeded PRNG as the demo
   }
   u(a = 0, b = 1): number {
     return a + (b - a) * this.r();

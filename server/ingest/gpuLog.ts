@@ -5,6 +5,7 @@
 // See docs/lama-run-format.md §6.
 
 import type { GpuSample, ReadIssue } from './types';
+import { localMs } from './localTime';
 
 export type GpuLogFormat = 'nvidia-query-csv' | 'nvidia-dmon';
 
@@ -94,16 +95,7 @@ function fractionToMs(frac: string | undefined): number {
 function parseLocalTimestamp(v: string): number | null {
   const m = TIMESTAMP_RE.exec(v);
   if (!m) return null;
-  const t = new Date(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-    fractionToMs(m[7]),
-  ).getTime();
-  return Number.isFinite(t) ? t : null;
+  return localMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), fractionToMs(m[7]));
 }
 
 /** dmon `-o DT`: `YYYYMMDD` + `HH:MM:SS` in local time → ms. */
@@ -111,16 +103,7 @@ function parseDmonDateTime(date: string, time: string): number | null {
   const d = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
   const t = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(time);
   if (!d || !t) return null;
-  const ms = new Date(
-    Number(d[1]),
-    Number(d[2]) - 1,
-    Number(d[3]),
-    Number(t[1]),
-    Number(t[2]),
-    Number(t[3]),
-    fractionToMs(t[4]),
-  ).getTime();
-  return Number.isFinite(ms) ? ms : null;
+  return localMs(Number(d[1]), Number(d[2]), Number(d[3]), Number(t[1]), Number(t[2]), Number(t[3]), fractionToMs(t[4]));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import { localMs } from './localTime';
+
 // LaMa run-folder names: <user>_<YYYY-MM-DD_HH-MM-SS>_train_<config>_<title>. User and config may
 // contain `_`, so anchor on the timestamp.
 const LAMA_NAME = /^(.+)_(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})-(\d{2})_train_(.*)$/;
@@ -14,8 +16,8 @@ export function parseLamaRunName(name: string): LamaName | null {
   const m = LAMA_NAME.exec(name);
   if (!m) return null;
   const [, user, y, mo, d, h, mi, s, rest] = m;
-  const startedAt = new Date(+y, +mo - 1, +d, +h, +mi, +s).getTime();
-  return { user, startedAt, rest };
+  const startedAt = localMs(+y, +mo, +d, +h, +mi, +s);
+  return startedAt === null ? null : { user, startedAt, rest };
 }
 
 /** Host from `events.out.tfevents.<unix>.<host>[.<pid>.<k>]`. */

@@ -22,6 +22,7 @@
 
 import type { ReadIssue } from './types';
 import { parseTableHeading, parseValidationTable, type TableColumn, type TableKind, type TableRow } from './validationTable';
+import { localMs } from './localTime';
 
 export interface TrainLogState {
   /** lines consumed so far (lines before baseOffset + consumed), so issues can cite 1-based line numbers */
@@ -82,7 +83,8 @@ interface Line {
 }
 
 interface RecordStart {
-  time: number;
+  /** null for a stamp that is not a real time (month 13…) */
+  time: number | null;
   logger: string;
   level: string;
   message: string;
@@ -99,15 +101,7 @@ function matchRecord(text: string): RecordStart | null {
   }
   const m = RECORD_START.exec(candidate);
   if (!m) return null;
-  const time = new Date(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-    Number(m[7]),
-  ).getTime();
+  const time = localMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7]));
   return { time, logger: m[8], level: m[9], message: m[10] };
 }
 
@@ -212,8 +206,8 @@ export function parseTrainLog(
     const head = lines[first];
     const pending = !opts.final && r === recordIdx.length - 1;
     records++;
-    if (firstTime === null || rec.time < firstTime) firstTime = rec.time;
-    if (lastTime === null || rec.time > lastTime) lastTime = rec.time;
+    if (rec.time !== null && (firstTime === null || rec.time < firstTime)) firstTime = rec.time;
+    if (rec.time !== null && (lastTime === null || rec.time > lastTime)) lastTime = rec.time;
 
     const message = rec.message;
     const heading = message.startsWith('Validation') || message.startsWith('Test') || message.startsWith('Extra val')

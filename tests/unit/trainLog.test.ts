@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newTrainLogState, parseTrainLog, type TrainLogEvent, type TrainLogState } from '../../server/ingest/trainLog';
 import type { ReadIssue } from '../../server/ingest/types';
 import { readFixture } from '../helpers/fixtures';
+import { rng as seededRng } from '../../server/demo/scenarios';
 
 const RUN_LOG = 'lama-run/experiments/j_doe_2026-11-28_04-45-28_train_lama-tiny32_/train.log';
 
@@ -33,16 +34,6 @@ function countNewlines(buf: Uint8Array, end: number): number {
   return n;
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Drive the streaming contract as the ingester does: the file grows by random amounts
@@ -50,7 +41,7 @@ function mulberry32(seed: number) {
  * last call, on the complete file, passes final: true. Tables are upserted by key.
  */
 function stream(buf: Uint8Array, seed: number, maxStep: number) {
-  const rng = mulberry32(seed);
+  const rng = seededRng(seed);
   let offset = 0;
   let state: TrainLogState = newTrainLogState();
   let end = 0;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { router, publicProcedure } from '../trpc';
 import { minMaxDownsample } from '../../analysis/downsample';
 import { listFindings } from '../../db/findings';
+import { listErrors } from '../../db/errors';
 
 type Metric = 'util' | 'memUtil' | 'memUsedMb' | 'powerW' | 'tempC';
 const METRICS: { key: Metric; col: string }[] = [
@@ -56,16 +57,9 @@ export const logsRouter = router({
 });
 
 export const ingestRouter = router({
-  errors: publicProcedure.input(z.object({ runId: z.number().int().optional() }).default({})).query(({ ctx, input }) => {
-    const where = input.runId === undefined ? '' : 'WHERE e.run_id = ?';
-    const args = input.runId === undefined ? [] : [input.runId];
-    return ctx.db.sqlite
-      .prepare(
-        `SELECT e.id, e.run_id AS runId, r.name AS run, e.path AS file, e."offset" AS "offset", e.line, e.reason, e.created_at AS createdAt
-         FROM ingest_errors e LEFT JOIN runs r ON r.id = e.run_id ${where} ORDER BY e.path, e."offset", e.line, e.id`,
-      )
-      .all(...args) as { id: number; runId: number | null; run: string | null; file: string; offset: number | null; line: number | null; reason: string; createdAt: number }[];
-  }),
+  errors: publicProcedure
+    .input(z.object({ runId: z.number().int().optional() }).default({}))
+    .query(({ ctx, input }) => listErrors(ctx.db.sqlite, input.runId)),
 });
 
 export const findingsRouter = router({

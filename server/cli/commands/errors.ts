@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from '../args';
 import { openStore, formatTable, type CliIO } from '../context';
+import { listErrors } from '../../db/errors';
 
 export const help = `Usage: lrscope errors [--db FILE] [--json]
 
@@ -22,13 +23,7 @@ export function run(argv: string[], io: CliIO): number {
   if (positionals.length) throw new UsageError(`errors takes no arguments (got '${positionals[0]}')`);
   const { handle } = openStore(flags.db as string | undefined);
   try {
-    const rows = handle.sqlite
-      .prepare(
-        `SELECT e.id, e.run_id AS runId, r.name AS run, e.path AS file, e."offset" AS "offset", e.line, e.reason,
-                e.created_at AS createdAt
-         FROM ingest_errors e LEFT JOIN runs r ON r.id = e.run_id ORDER BY e.path, e."offset", e.line, e.id`,
-      )
-      .all() as { id: number; runId: number | null; run: string | null; file: string; offset: number | null; line: number | null; reason: string; createdAt: number }[];
+    const rows = listErrors(handle.sqlite);
     if (flags.json) {
       io.out(JSON.stringify({ errors: rows }, null, 2) + '\n');
       return 0;
