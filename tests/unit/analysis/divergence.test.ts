@@ -1,35 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { generateRun, type Spec } from '../../../server/analysis/corpus';
+import { generateRun } from '../../../server/analysis/corpus';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectDivergence, growthOnset } from '../../../server/analysis/detectors/divergence';
 import type { RunData } from '../../../server/analysis/types';
+import { specWith } from '../../helpers/analysisSpec';
 
 /** A LaMa-like run: 20 epochs of 2 500 steps, logged every 50 steps, healthy unless overridden. */
-const spec = (o: Partial<Spec> = {}): Spec => ({
-  seed: 11,
-  epochSteps: 2500,
-  logEvery: 50,
-  maxEpochs: 20,
-  endFrac: 1,
-  tau: 0.02,
-  gamma: 0.6,
-  aScale: 2,
-  exp: false,
-  noise: 0.02,
-  phi: 0.3,
-  heavy: false,
-  spikeRate: 0,
-  ganNoise: 0.05,
-  ganPhi: 0.2,
-  valNoise: 0.004,
-  genLr: 1e-3,
-  discLr: 1e-4,
-  batchSize: 10,
-  dLogit: 0.8,
-  withVal: true,
-  withGpu: true,
-  ...o,
-});
+const spec = specWith({ seed: 11, maxEpochs: 20, noise: 0.02, withGpu: true });
 
 const kinds = (run: RunData) => diagnoseRun(run).filter((f) => f.severity !== 'info').map((f) => f.kind);
 

@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { generateRun, type Spec } from '../../../server/analysis/corpus';
+import { generateRun } from '../../../server/analysis/corpus';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectOscillation } from '../../../server/analysis/detectors/oscillation';
 import type { RunData } from '../../../server/analysis/types';
+import { specWith } from '../../helpers/analysisSpec';
 
-const spec = (o: Partial<Spec> = {}): Spec => ({
-  seed: 23,
-  epochSteps: 2500,
-  logEvery: 50,
-  maxEpochs: 24,
-  endFrac: 1,
-  tau: 0.02,
-  gamma: 0.6,
-  aScale: 2,
-  exp: false,
-  noise: 0.015,
-  phi: 0.3,
-  heavy: false,
-  spikeRate: 0,
-  ganNoise: 0.05,
-  ganPhi: 0.2,
-  valNoise: 0.004,
-  genLr: 1e-3,
-  discLr: 1e-4,
-  batchSize: 10,
-  dLogit: 0.8,
-  withVal: true,
-  withGpu: false,
-  ...o,
-});
+const spec = specWith({ seed: 23 });
 
 const osc = (run: RunData) => detectOscillation(prepareRun(run));
 
