@@ -69,6 +69,13 @@ describe('lrscope diagnose', () => {
   it('diagnoses a stored run by name with --db, and stores the findings for the dashboard', async () => {
     const db = path.join(dir, 'db.sqlite');
     await cli('ingest', dir, '--db', db);
+    // ingest already diagnosed the runs it read: the dashboard's findings column has them
+    const listed = JSON.parse((await cli('runs', '--db', db, '--json')).out) as { runs: { name: string; id: number }[] };
+    const { openDb: open1 } = await import('../../server/db/open');
+    const h1 = open1(db);
+    const oscId = listed.runs.find((x) => x.name === osc)!.id;
+    expect((h1.sqlite.prepare("SELECT COUNT(*) AS n FROM findings WHERE run_id = ? AND kind = 'oscillation'").get(oscId) as { n: number }).n).toBe(1);
+    h1.close();
     const r = await cli('diagnose', osc, '--db', db, '--json');
     const out = JSON.parse(r.out) as Out;
     expect(out.runs).toHaveLength(1);

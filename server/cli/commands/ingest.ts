@@ -3,12 +3,14 @@ import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import { openStore, type CliIO } from '../context';
 import { ingestPaths } from '../../ingest/ingest';
+import { refreshFindings } from '../../db/findings';
 
 export const help = `Usage: lrscope ingest <path>... [--db FILE]
 
 Reads every run under the given paths (a LaMa experiments/ folder, one run folder, a tb_logs/ folder,
 lightning_logs/, or a whole project) into the database, once. Files already ingested contribute only
-the bytes they gained; a file that was replaced or shrank is read again.
+the bytes they gained; a file that was replaced or shrank is read again. Runs that changed are
+diagnosed (see 'lrscope diagnose'), so the dashboard shows their findings.
 
   --db FILE   database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)
   -h, --help  show this help
@@ -29,6 +31,8 @@ export function run(argv: string[], io: CliIO): number {
   const { handle, store } = openStore(flags.db as string | undefined);
   try {
     const s = ingestPaths(store, positionals.map((p) => path.resolve(p)));
+    // the dashboard's findings column and run page read stored findings: diagnose what changed
+    for (const r of s.runs) if (r.changed > 0) refreshFindings(handle.sqlite, r.id);
     for (const r of s.runs) {
       io.out(`${r.isNew ? 'new ' : '    '} run ${r.id} ${r.name} (${r.kind}): ${r.points} points, ${r.changed}/${r.files} files changed${r.issues ? `, ${r.issues} errors` : ''}\n`);
     }
