@@ -44,7 +44,8 @@ describe('lrscope watch', () => {
 
   it('a new run folder appears through the API and the subscription', async () => {
     const built = buildLamaRun(path.join(dir, 'project'), lamaSpec());
-    const run = await until(async () => (await api.runs.list.query({})).runs.find((r) => r.name === built.name));
+    // the run's files are read one after another: wait until its Hydra config has been read too
+    const run = await until(async () => (await api.runs.list.query({})).runs.find((r) => r.name === built.name && r.configName !== null));
     expect(run).toMatchObject({ kind: 'lama', configName: 'lama_fourier_small', genLr: 0.001, batchSize: 10 });
     await until(async () => (await pointsOf(run.id, 'train_gen_l1')).length === built.written.get('train_gen_l1')!.length);
     await until(() => events.some((e) => e.type === 'run-added' && e.runId === run.id));
