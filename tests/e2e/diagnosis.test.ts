@@ -60,6 +60,10 @@ describe('diagnosis on the run page', () => {
     await page.waitForURL(/whatif=/);
     const after = await waitForCanvas(page, sel, (s) => s.hash !== before.hash, { colors: [WHAT_IF], what: 'changed for the what-if overlay' });
     expect(after.near[WHAT_IF]).toBeGreaterThan(before.near[WHAT_IF] + 20);
+    // stock LaMa logs no LR: the learning-rate chart shows the config's LRs, and the what-if beside them
+    const lrChart = chartSelector('learning rate (config)');
+    const lrStats = await waitForCanvas(page, lrChart, (s) => (s.near[WHAT_IF] ?? 0) > 20, { colors: [WHAT_IF], what: 'drew the what-if LR next to the config LR' });
+    expect(lrStats.coloured).toBeGreaterThan(lrStats.near[WHAT_IF]);
     // unticking removes it again
     await suggestion.getByTestId('what-if').click();
     await page.waitForURL((u) => !u.search.includes('whatif='));

@@ -106,8 +106,19 @@ export default function RunView({ id }: { id: number }) {
       <Controls v={v} set={set} axes={r.batchSize ? ['step', 'epoch', 'samples', 'relative', 'wall'] : ['step', 'epoch', 'relative', 'wall']} />
       <FindingsPanel findings={(findings.data ?? []) as Finding[]} whatIf={whatIf} onWhatIf={(k) => set({ whatif: k, lr: null })} />
       {groups.filter((g) => g.id !== 'other').map((g) => (
-        <MetricGroup key={g.id} runId={id} group={g} v={v} set={set} lrFor={lrFor} shadesFor={shadesFor} waitForLr={waitForLr} />
+        <MetricGroup key={g.id} runId={id} group={g} v={v} set={set} lrFor={lrFor} shadesFor={shadesFor} waitForLr={waitForLr} whatIf={whatIfSeries} />
       ))}
+      {!lrTags.length && r.genLr && stepAxis && r.lastStep !== null ? (
+        <ConfigLrChart
+          genLr={r.genLr}
+          discLr={r.discLr}
+          from={stepToX(0)}
+          to={stepToX(r.lastStep)}
+          whatIf={whatIfSeries}
+          v={v}
+          set={set}
+        />
+      ) : null}
       <GpuSection runId={id} v={v} />
       {groups.some((g) => g.id === 'other') ? (
         <section>
@@ -132,9 +143,35 @@ export default function RunView({ id }: { id: number }) {
   );
 }
 
-function MetricGroup({ runId, group, v, set, lrFor, shadesFor, waitForLr, bare }: {
+/** The what-if LR as a curve of its own (on an LR chart it shares the LR axis). */
+function whatIfCurve(w: LrSeries): ChartSeries {
+  return { key: 'what-if', label: w.label, color: w.color, segments: [{ x: w.points.map((p) => p.x), y: w.points.map((p) => p.y) }] };
+}
+
+/** Stock LaMa logs no LR: its learning-rate chart is the config's constant LRs, and the what-if beside them. */
+function ConfigLrChart({ genLr, discLr, from, to, whatIf, v, set }: {
+  genLr: number; discLr: number | null; from: number; to: number; whatIf: LrSeries | null; v: ViewState;
+  set: (p: Record<string, string | number | boolean | null | undefined>) => void;
+}) {
+  const flat = (key: string, label: string, color: string, lr: number): ChartSeries => ({ key, label, color, segments: [{ x: [from, to], y: [lr, lr] }] });
+  const series = [flat('g', `generator lr ${genLr} (config)`, PALETTE[0], genLr)];
+  if (discLr) series.push(flat('d', `discriminator lr ${discLr} (config)`, PALETTE[1], discLr));
+  if (whatIf) series.push(whatIfCurve(whatIf));
+  return (
+    <section data-testid="group-config-lr">
+      <h2>Learning rate</h2>
+      <div className="grid">
+        <LineChart title="learning rate (config)" series={series} lr={[]} showLr={false} smoothing={0} logY ignoreOutliers={false}
+          xLabel={X_LABEL[v.x]} formatX={xFormatter(v.x)} zoom={v.zoom} onZoom={(z) => set({ zoom: zoomParam(z) })} height={200} />
+      </div>
+    </section>
+  );
+}
+
+function MetricGroup({ runId, group, v, set, lrFor, shadesFor, waitForLr, whatIf, bare }: {
   runId: number; group: TagGroup; v: ViewState; set: (p: Record<string, string | number | boolean | null | undefined>) => void;
-  lrFor: (g: TagGroup, e: { min: number; max: number } | null) => LrSeries[]; shadesFor: (tag: string) => Shade[]; waitForLr?: boolean; bare?: boolean;
+  lrFor: (g: TagGroup, e: { min: number; max: number } | null) => LrSeries[]; shadesFor: (tag: string) => Shade[]; waitForLr?: boolean;
+  whatIf?: LrSeries | null; bare?: boolean;
 }) {
   const trpc = useTRPC();
   const seriesOptions = {
@@ -150,6 +187,7 @@ function MetricGroup({ runId, group, v, set, lrFor, shadesFor, waitForLr, bare }
       {group.tags.map((tag, i) => {
         const s = waitForLr && group.id !== 'lr' && !small ? undefined : q.data?.series.find((x) => x.tag === tag);
         const series = s ? [toChartSeries(s, PALETTE[i % PALETTE.length])] : [];
+        if (group.id === 'lr' && whatIf && series.length) series.push(whatIfCurve(whatIf));
         const lr = group.id === 'lr' || small ? [] : lrFor(group, xExtent(series));
         return (
           <LineChart
@@ -160,7 +198,7 @@ function MetricGroup({ runId, group, v, set, lrFor, shadesFor, waitForLr, bare }
             showLr={v.showLr && !isLrTag(tag)}
             smoothing={group.id === 'lr' ? 0 : v.smoothing}
             logY={v.logY || group.id === 'lr'}
-            ignoreOutliers={v.ignoreOutliers}
+            ignoreOutliers={v.ignoreOutliers && group.id !== 'lr'}
             xLabel={X_LABEL[v.x]}
             formatX={fmt}
             zoom={v.zoom}
