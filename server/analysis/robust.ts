@@ -25,6 +25,20 @@ export function median(a: Num, from = 0, to = a.length): number {
   return n % 2 ? s[(n - 1) >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
+/** Median of buf[0, n) (n ≥ 1), sorting that prefix in place: insertion sort, for the small blocks of the hot loops. */
+function smallMedianInPlace(buf: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const v = buf[i];
+    let j = i - 1;
+    while (j >= 0 && buf[j] > v) {
+      buf[j + 1] = buf[j];
+      j--;
+    }
+    buf[j + 1] = v;
+  }
+  return n % 2 ? buf[(n - 1) >> 1] : 0.5 * (buf[n / 2 - 1] + buf[n / 2]);
+}
+
 /** q-quantile (linear interpolation) of the finite values. */
 export function quantile(a: Num, q: number, from = 0, to = a.length): number {
   const b = buffer(to - from);
@@ -101,17 +115,7 @@ export function blockStats(steps: Num, values: Num, k: number, blockSteps: numbe
       max[b] = NaN;
       continue;
     }
-    // insertion sort: blocks are small
-    for (let i = 1; i < m; i++) {
-      const v = tmp[i];
-      let j = i - 1;
-      while (j >= 0 && tmp[j] > v) {
-        tmp[j + 1] = tmp[j];
-        j--;
-      }
-      tmp[j + 1] = v;
-    }
-    med[b] = m % 2 ? tmp[(m - 1) >> 1] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+    med[b] = smallMedianInPlace(tmp, m);
     max[b] = mx;
   }
   return { n: nb, step, med, max, blockSteps };
@@ -489,17 +493,7 @@ export function spectralPeak(r: Num, minPeriod: number, maxPeriod: number, halfW
     let c = 0;
     for (let j = Math.max(1, k - halfWidth); j <= Math.min(kMax, k + halfWidth); j++) if (Math.abs(j - k) > 1) buf[c++] = fourier(j);
     if (c < 6) continue;
-    // insertion sort: tiny arrays
-    for (let a = 1; a < c; a++) {
-      const v = buf[a];
-      let b = a - 1;
-      while (b >= 0 && buf[b] > v) {
-        buf[b + 1] = buf[b];
-        b--;
-      }
-      buf[b + 1] = v;
-    }
-    bgK[k] = (c % 2 ? buf[(c - 1) >> 1] : 0.5 * (buf[c / 2 - 1] + buf[c / 2])) / Math.LN2;
+    bgK[k] = smallMedianInPlace(buf, c) / Math.LN2;
   }
   let best: SpectralPeak | null = null;
   let inBand = 0;
