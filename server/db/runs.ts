@@ -44,8 +44,13 @@ export function getRun(sqlite: Database.Database, id: number): Run | undefined {
 
 export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
 
-export function listRunSummaries(sqlite: Database.Database): RunSummary[] {
-  const runs = sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all() as Run[];
+/** Every run's summary, or only run `onlyId`'s (the run page needs one, not all). */
+export function listRunSummaries(sqlite: Database.Database, onlyId?: number): RunSummary[] {
+  const runs = (
+    onlyId === undefined
+      ? sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all()
+      : sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).all(onlyId)
+  ) as Run[];
   const seriesStmt = sqlite.prepare('SELECT tag, n_points AS n, last_step AS lastStep FROM series WHERE run_id = ? ORDER BY tag');
   const counts = findingCounts(sqlite);
   const gpuStmt = sqlite.prepare('SELECT AVG(util) AS u FROM gpu_samples WHERE run_id = ? AND util IS NOT NULL');

@@ -52,7 +52,7 @@ export const runsRouter = router({
   get: publicProcedure.input(z.object({ id: z.number().int() })).query(({ ctx, input }) => {
     const r = getRun(ctx.db.sqlite, input.id);
     if (!r) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
-    const summary = listRunSummaries(ctx.db.sqlite).find((s) => s.id === input.id)!;
+    const [summary] = listRunSummaries(ctx.db.sqlite, input.id);
     const files = ctx.db.sqlite
       .prepare('SELECT path, kind, "offset", size FROM source_files WHERE run_id = ? ORDER BY path')
       .all(input.id) as { path: string; kind: string; offset: number; size: number }[];
