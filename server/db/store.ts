@@ -63,6 +63,9 @@ export interface RunUpsert {
   startedAt?: number | null;
 }
 
+const FILE_COLUMNS = `id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, tail, state,
+  tag_prefix AS tagPrefix, ingested_at AS ingestedAt`;
+
 const KIND_RANK: Record<RunKind, number> = { tensorboard: 0, lightning: 1, lama: 2 };
 const BATCH = 50;
 
@@ -116,6 +119,10 @@ export class Store {
       ),
       insertChange: s.prepare('INSERT INTO changes (run_id, kind, last_step, tags, status, created_at) VALUES (?,?,?,?,?,?)'),
       getStatus: s.prepare('SELECT status FROM runs WHERE id = ?'),
+      // the watcher looks a file up on every change event: prepared once
+      getFile: s.prepare(`SELECT ${FILE_COLUMNS} FROM source_files WHERE path = ?`),
+      filesOfRun: s.prepare(`SELECT ${FILE_COLUMNS} FROM source_files WHERE run_id = ? ORDER BY path`),
+      clearIssues: s.prepare('DELETE FROM ingest_errors WHERE path = ? AND reason LIKE ?'),
       insertIssue: s.prepare(
         'INSERT INTO ingest_errors (run_id, path, "offset", line, reason, created_at) VALUES (?,?,?,?,?,?)',
       ),
@@ -169,22 +176,11 @@ export class Store {
   }
 
   getFile(path: string): SourceFile | undefined {
-    const r = this.sqlite
-      .prepare(
-        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, tail, state,
-                tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE path = ?`,
-      )
-      .get(path) as SourceFile | undefined;
-    return r;
+    return this.stmts.getFile.get(path) as SourceFile | undefined;
   }
 
   filesOfRun(runId: number): SourceFile[] {
-    return this.sqlite
-      .prepare(
-        `SELECT id, run_id AS runId, path, kind, "offset", size, inode, mtime_ms AS mtimeMs, head, tail, state,
-                tag_prefix AS tagPrefix, ingested_at AS ingestedAt FROM source_files WHERE run_id = ? ORDER BY path`,
-      )
-      .all(runId) as SourceFile[];
+    return this.stmts.filesOfRun.all(runId) as SourceFile[];
   }
 
   /** Forgets everything a file contributed (it shrank or was replaced) so it can be read again from 0. */
@@ -373,6 +369,6 @@ export class Store {
   }
 
   clearIssues(path: string, reasonPrefix: string): void {
-    this.sqlite.prepare('DELETE FROM ingest_errors WHERE path = ? AND reason LIKE ?').run(path, `${reasonPrefix}%`);
+    this.stmts.clearIssues.run(path, `${reasonPrefix}%`);
   }
 }
