@@ -1,4 +1,5 @@
 // How LaMa users read their curves: the chart groups of the run page.
+import { isLrTag } from '@/server/domain/tags';
 
 export type GroupId = 'gen' | 'disc' | 'valLoss' | 'valQuality' | 'buckets' | 'lr' | 'other';
 
@@ -13,9 +14,7 @@ export interface TagGroup {
 const BUCKET = /^(val|test|extra_val_.+?)[_/](ssim|lpips|fid)_(\d+-\d+%)_(mean|std)$/;
 const QUALITY = /^(val|test|extra_val_.+?)[_/](ssim|lpips|fid|ssim_fid100_f1|lpips_fid100_f1)_total_mean$/;
 
-export function isLrTag(tag: string): boolean {
-  return /^lr[-_/]/i.test(tag) || /(^|\/)learning_rate$/i.test(tag);
-}
+export { isLrTag };
 
 export function groupTags(tags: string[]): TagGroup[] {
   const groups: Record<GroupId, TagGroup> = {

@@ -2,7 +2,8 @@
 // schedule events, run every detector, attach the suggestions. Pure: arrays in, findings out.
 import { blockStats, median } from './robust';
 import { scheduleEvents } from './scheduleEvents';
-import { classifyTag, FINDING_KINDS } from './types';
+import { FINDING_KINDS } from './types';
+import { classifyTag } from '../domain/tags';
 import { fmtNum } from './format';
 import type { AnalysisInput, Budget, Finding, PreparedSeries, RunData, SeriesInput, Suggestion } from './types';
 import type { SuggestionContext } from './suggestions/templates';

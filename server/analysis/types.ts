@@ -1,6 +1,8 @@
 // The vocabulary of the diagnosis: input/output contracts, the role of each logged tag, and the
 // prepared (cleaned, blocked) series the detectors work on. Pure data + tiny pure helpers.
 
+import type { TagInfo } from '../domain/tags';
+
 export interface SeriesInput {
   tag: string;
   steps: number[];
@@ -81,92 +83,6 @@ export interface Finding {
   /** statistic(s), threshold(s), window */
   evidence: Record<string, unknown>;
   suggestions: Suggestion[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tag roles
-
-export type TagRole =
-  /** supervised / reconstruction training loss (L1, perceptual, feature matching, generic loss) */
-  | 'sup'
-  /** generator adversarial loss (LaMa: train_gen_adv) */
-  | 'gen_adv'
-  /** discriminator loss (LaMa: train_discr_adv) */
-  | 'disc_adv'
-  | 'real_out'
-  | 'fake_out'
-  | 'real_gp'
-  /** validation loss (lower is better) */
-  | 'val_loss'
-  /** validation image-quality metric (direction per metric) */
-  | 'val_quality'
-  | 'ignore';
-
-export interface TagInfo {
-  role: TagRole;
-  /** which way is better */
-  direction: 'min' | 'max';
-  /** the checkpoint monitor (LaMa: val_ssim_fid100_f1_total_mean), or a generic val_loss */
-  monitor: boolean;
-  /** normalised name without the split prefix, e.g. gen_l1 */
-  base: string;
-}
-
-const IGNORE: TagInfo = { role: 'ignore', direction: 'min', monitor: false, base: '' };
-
-/** What a tag is, from LaMa's naming (docs/lama-run-format.md §2.2) with generic Lightning fallbacks. */
-export function classifyTag(tag: string): TagInfo {
-  const t = tag.trim().toLowerCase().replace(/\//g, '_');
-  if (
-    t === 'epoch' ||
-    t === 'hp_metric' ||
-    t.startsWith('gpu_id') ||
-    t.startsWith('lr-') ||
-    t.startsWith('lr_') ||
-    t.startsWith('_') ||
-    t.startsWith('test_') ||
-    t.startsWith('extra_val_') ||
-    /_std$/.test(t) ||
-    /\d+-\d+%/.test(t)
-  )
-    return IGNORE;
-  let split: 'train' | 'val' | null = null;
-  let base = t;
-  if (t.startsWith('train_')) {
-    split = 'train';
-    base = t.slice(6);
-  } else if (t.startsWith('val_')) {
-    split = 'val';
-    base = t.slice(4);
-  } else if (t.startsWith('validation_')) {
-    split = 'val';
-    base = t.slice(11);
-  } else if (/(^|_)loss($|_)/.test(t)) {
-    split = 'train';
-  }
-  if (split === null) return IGNORE;
-  if (split === 'train') {
-    if (/_epoch$/.test(base)) return IGNORE;
-    base = base.replace(/_step$/, '');
-    if (base === 'discr_adv') return { role: 'disc_adv', direction: 'min', monitor: false, base };
-    if (base.startsWith('discr_adv_')) return IGNORE;
-    if (base === 'gen_adv') return { role: 'gen_adv', direction: 'min', monitor: false, base };
-    if (base === 'adv_discr_real_out') return { role: 'real_out', direction: 'max', monitor: false, base };
-    if (base === 'adv_discr_fake_out') return { role: 'fake_out', direction: 'min', monitor: false, base };
-    if (base === 'adv_discr_real_gp') return { role: 'real_gp', direction: 'min', monitor: false, base };
-    if (/(^|_)(l1|l2|mse|pl|fm|resnet_pl|perceptual|loss|nll|ce|recon)($|_)/.test(base))
-      return { role: 'sup', direction: 'min', monitor: false, base };
-    return IGNORE;
-  }
-  // validation
-  if (base === 'gen_adv' || base === 'gen_fm' || base.startsWith('discr')) return IGNORE;
-  if (/(^|_)(l1|l2|mse|pl|resnet_pl|perceptual|loss|nll|ce|recon)($|_)/.test(base))
-    return { role: 'val_loss', direction: 'min', monitor: base === 'loss', base };
-  // quality: f1 must be matched before fid ("ssim_fid100_f1")
-  if (/(f1|ssim|psnr|acc|iou|dice|auc)/.test(base))
-    return { role: 'val_quality', direction: 'max', monitor: base === 'ssim_fid100_f1_total_mean', base };
-  if (/(lpips|fid|error)/.test(base)) return { role: 'val_quality', direction: 'min', monitor: false, base };
-  return IGNORE;
 }
 
 // ---------------------------------------------------------------------------------------------

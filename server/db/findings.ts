@@ -1,71 +1,7 @@
-// Diagnosis results in the database: load a run's series for the analysis (plain arrays), run it,
-// and store the findings as a set that replaces the previous one.
+// Diagnosis results in the database: the findings of a run are stored as a set that replaces the
+// previous one (a change event when the set changed).
 import type Database from 'better-sqlite3';
-import { getRun } from './runs';
-import { classifyTag, type Finding, type RunData, type SeriesInput, type Severity } from '../analysis/types';
-import { diagnoseRun } from '../analysis/diagnose';
-
-const LR_TAG = /^lr[-_/]/i;
-
-/** The run as the detectors see it: every tag with a role, full resolution, segments and wall times. */
-export function loadRunData(sqlite: Database.Database, runId: number): RunData | null {
-  const run = getRun(sqlite, runId);
-  if (!run) return null;
-  const tags = sqlite.prepare('SELECT id, tag, last_step AS l FROM series WHERE run_id = ?').all(runId) as { id: number; tag: string; l: number | null }[];
-  const stmt = sqlite.prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? ORDER BY seg, step, dup').raw(true);
-  const load = (id: number, tag: string): SeriesInput => {
-    const rows = stmt.all(id) as [number, number, number | null, number | null][];
-    const n = rows.length;
-    const steps = new Array<number>(n);
-    const values = new Array<number>(n);
-    const segments = new Array<number>(n);
-    const wallTimes = new Array<number | null>(n);
-    for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      segments[i] = r[0];
-      steps[i] = r[1];
-      wallTimes[i] = r[2];
-      values[i] = r[3] === null ? NaN : r[3];
-    }
-    return { tag, steps, values, segments, wallTimes };
-  };
-  const series: SeriesInput[] = [];
-  const lr: SeriesInput[] = [];
-  let lastStep: number | null = null;
-  for (const t of tags) {
-    if (t.l !== null && (lastStep === null || t.l > lastStep)) lastStep = t.l;
-    if (LR_TAG.test(t.tag)) lr.push(load(t.id, t.tag));
-    else if (classifyTag(t.tag).role !== 'ignore') series.push(load(t.id, t.tag));
-  }
-  const gpu = sqlite.prepare('SELECT time, util FROM gpu_samples WHERE run_id = ? ORDER BY time, id').all(runId) as { time: number | null; util: number | null }[];
-  return {
-    context: {
-      genLr: run.genLr,
-      discLr: run.discLr,
-      genOptimizer: run.genOptimizer,
-      batchSize: run.batchSize,
-      maxEpochs: run.maxEpochs,
-      limitTrainBatches: run.limitTrainBatches,
-      valCheckInterval: run.valCheckInterval,
-      logEveryNSteps: run.logEveryNSteps,
-      gradientClipVal: run.gradientClipVal,
-      scheduler: run.scheduler ? (JSON.parse(run.scheduler) as unknown) : null,
-      lastStep,
-    },
-    series,
-    gpu,
-    lr,
-  };
-}
-
-/** Diagnoses a stored run and saves the result; logs a `findings` change when the set changed. */
-export function refreshFindings(sqlite: Database.Database, runId: number, now = Date.now()): Finding[] {
-  const data = loadRunData(sqlite, runId);
-  if (!data) return [];
-  const found = diagnoseRun(data);
-  saveFindings(sqlite, runId, found, now);
-  return found;
-}
+import type { Finding, Severity } from '../analysis/types';
 
 function fingerprint(f: { kind: string; severity: string; startStep: number; endStep: number }[]): string {
   return f.map((x) => `${x.kind}/${x.severity}/${x.startStep}`).sort().join('|');

@@ -9,7 +9,7 @@ import { ingestFile } from '../ingest/ingestFile';
 import { registerRun } from '../ingest/ingest';
 import { refreshRunMeta } from '../ingest/runMeta';
 import { refreshStatus } from '../db/runs';
-import { refreshFindings } from '../db/findings';
+import { refreshFindings } from '../services/diagnosis';
 
 export interface WatchOptions {
   paths: string[];

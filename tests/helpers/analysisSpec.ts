@@ -1,5 +1,5 @@
 // The base of the constructed series the detector tests start from (server/analysis/corpus.ts Spec).
-import type { Spec } from '../../server/analysis/corpus';
+import type { Spec } from '../../scripts/eval/synthetic';
 
 const BASE: Spec = {
   seed: 51,

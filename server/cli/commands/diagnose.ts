@@ -8,7 +8,7 @@ import { Store } from '../../db/store';
 import { resolveDbPath } from '../../paths';
 import { ingestPaths } from '../../ingest/ingest';
 import { resolveRunRef, RunLookupError } from '../../db/runs';
-import { refreshFindings } from '../../db/findings';
+import { refreshFindings } from '../../services/diagnosis';
 import type { Finding } from '../../analysis/types';
 
 export const help = `Usage: lrscope diagnose <run|path>... [--db FILE] [--json]

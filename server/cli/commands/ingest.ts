@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import { openStore, type CliIO } from '../context';
 import { ingestPaths } from '../../ingest/ingest';
-import { refreshFindings } from '../../db/findings';
+import { refreshFindings } from '../../services/diagnosis';
 
 export const help = `Usage: lrscope ingest <path>... [--db FILE]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateRun } from '../../../server/analysis/corpus';
+import { generateRun } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectDivergence, growthOnset } from '../../../server/analysis/detectors/divergence';
 import type { RunData } from '../../../server/analysis/types';

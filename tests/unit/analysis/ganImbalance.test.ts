@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoRun, generateRun } from '../../../server/analysis/corpus';
+import { demoRun, generateRun } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectGanImbalance, GAN } from '../../../server/analysis/detectors/ganImbalance';
 import type { RunData } from '../../../server/analysis/types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateRun } from '../../../server/analysis/corpus';
+import { generateRun } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectOverfitting } from '../../../server/analysis/detectors/overfitting';
 import type { RunData, SeriesInput } from '../../../server/analysis/types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateRun } from '../../../server/analysis/corpus';
+import { generateRun } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectPlateau, flatOnset } from '../../../server/analysis/detectors/plateau';
 import type { RunData } from '../../../server/analysis/types';

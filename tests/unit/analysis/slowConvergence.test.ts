@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoRun, generateRun, type Spec } from '../../../server/analysis/corpus';
+import { demoRun, generateRun, type Spec } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
 import { detectSlowConvergence } from '../../../server/analysis/detectors/slowConvergence';
 import type { RunData } from '../../../server/analysis/types';

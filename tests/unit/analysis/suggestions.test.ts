@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoRun, generateRun } from '../../../server/analysis/corpus';
+import { demoRun, generateRun } from '../../../scripts/eval/synthetic';
 import { diagnoseRun, prepareRun, suggestionContext } from '../../../server/analysis/diagnose';
 import { SCENARIOS } from '../../../server/demo/scenarios';
 import { reduceOnPlateau, replayReduceOnPlateau } from '../../../server/analysis/suggestions/reduceOnPlateau';

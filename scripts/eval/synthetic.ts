@@ -1,10 +1,10 @@
-// A labelled benchmark corpus for the diagnosis (rules §6.1), generated deterministically: LaMa-like
+// Test data, not product code: a synthetic regression corpus for the diagnosis (rules §6.1), generated deterministically: LaMa-like
 // multi-tag runs (train_gen_* / train_discr_* / train_adv_*, val_* per epoch, nvidia-smi samples) with
 // pathologies injected at known steps, hard negatives that must stay quiet (LR step drops, warm-restart
 // saw-tooth, warm-up ramps, epoch ripple, noisy-but-healthy GAN losses, resumed segments, short runs,
 // spikes, validation jitter), and every `lrscope demo` scenario. Several seeds, noise levels, lengths
 // and onset positions per family.
-import type { FindingKind, RunData, SeriesInput } from './types';
+import type { FindingKind, RunData, SeriesInput } from '../../server/analysis/types';
 import {
   SCENARIOS,
   defaultConfig,
@@ -14,7 +14,7 @@ import {
   trainValues,
   valValues,
   type Scenario,
-} from '../demo/scenarios';
+} from '../../server/demo/scenarios';
 
 export interface CorpusCase {
   id: string;
