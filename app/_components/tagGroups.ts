@@ -1,5 +1,5 @@
 // How LaMa users read their curves: the chart groups of the run page.
-import { isLrTag } from '@/server/domain/tags';
+import { isLrTag } from '../../server/domain/tags';
 
 export type GroupId = 'gen' | 'disc' | 'valLoss' | 'valQuality' | 'buckets' | 'lr' | 'other';
 

@@ -72,6 +72,20 @@ export interface Suggestion {
   previewLr: [number, number][];
 }
 
+/**
+ * One measured signal behind a finding, as the evidence panel shows it: what was measured, its value,
+ * the rule it was held against, where, and whether it fired. Stored in `evidence.signals`.
+ */
+export interface Signal {
+  /** e.g. "val_ssim_total_mean below its best" */
+  signal: string;
+  value: number | string;
+  /** e.g. "> 0.01", "≥ 5 validations" */
+  threshold: string;
+  step: number | null;
+  fired: boolean;
+}
+
 export interface Finding {
   kind: FindingKind;
   severity: Severity;
@@ -80,8 +94,8 @@ export interface Finding {
   endStep: number;
   /** one sentence with numbers from the run */
   summary: string;
-  /** statistic(s), threshold(s), window */
-  evidence: Record<string, unknown>;
+  /** statistic(s), threshold(s), window; `signals` (Signal[]) is the readable summary */
+  evidence: Record<string, unknown> & { signals?: Signal[] };
   suggestions: Suggestion[];
 }
 

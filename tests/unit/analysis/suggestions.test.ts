@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { demoRun, generateRun } from '../../../scripts/eval/synthetic';
-import { diagnoseRun, prepareRun, suggestionContext } from '../../../server/analysis/diagnose';
+import { diagnoseRun, prepareRun } from '../../../server/analysis/diagnose';
+import { suggestionContext } from '../../../server/analysis/suggest';
 import { SCENARIOS } from '../../../server/demo/scenarios';
 import { reduceOnPlateau, replayReduceOnPlateau } from '../../../server/analysis/suggestions/reduceOnPlateau';
 import { multiStep } from '../../../server/analysis/suggestions/multiStep';
