@@ -49,6 +49,8 @@ export type TrainLogEvent =
       columns: TableColumn[];
       /** values: null means the table printed NaN */
       rows: TableRow[];
+      /** LaMa printed `Empty DataFrame`: every metric of this validation was NaN (no columns) */
+      allNaN: boolean;
     }
   | { type: 'failed'; message: string; time: number | null; line: number }
   | { type: 'interrupted'; time: number | null; line: number };
@@ -245,6 +247,7 @@ export function parseTrainLog(
         line: head.no,
         columns: table.columns,
         rows: table.rows,
+        allNaN: table.allNaN,
       };
       const key = tableKey(heading.kind, heading.name, heading.epoch, heading.iterations);
       const at = tableAt.get(key);

@@ -13,6 +13,16 @@
 // first of its sub-columns. Header line 2 has one stat token per numeric column.
 // Which scores (and how many stats each) exist depends on the evaluator config,
 // so the (score, stat) pairs are rebuilt from token positions.
+//
+// When every metric of a validation is NaN, `dropna(axis=1, how='all')` drops every column and
+// pandas prints the empty frame instead of a table:
+//
+//   Empty DataFrame
+//   Columns: []
+//   Index: []
+//
+// That is a validation whose metrics are all NaN, not a malformed table: it is returned with
+// `allNaN` set, no columns, and one value-less row per label of `Index: [...]` (usually none).
 
 export type TableKind = 'val' | 'test' | 'extra_val';
 
@@ -51,6 +61,8 @@ export interface ValidationTable {
   /** how many of the given lines belong to the table (header lines included) */
   consumedLines: number;
   issues: TableIssue[];
+  /** pandas printed `Empty DataFrame`: every metric was NaN (all columns dropped) */
+  allNaN: boolean;
 }
 
 const HEADING_VAL = /^Validation metrics after epoch #(\d+), total (\d+) iterations:?\s*$/;
@@ -139,13 +151,39 @@ function placeScores(scores: Token[], stats: Token[]): number[] | null {
   return placed;
 }
 
+const EMPTY_FRAME = 'Empty DataFrame';
+const EMPTY_COLUMNS = /^Columns: \[.*\]$/;
+const EMPTY_INDEX = /^Index: \[(.*)\]$/;
+
+/**
+ * The `Empty DataFrame` / `Columns: [...]` / `Index: [...]` block. The header may be all that was
+ * written yet (a record still growing): the lines present are consumed, the rest is not required.
+ */
+function parseEmptyFrame(lines: string[]): ValidationTable {
+  let i = 1;
+  if (i < lines.length && EMPTY_COLUMNS.test(lines[i].trim())) i++;
+  const rows: TableRow[] = [];
+  const idx = i < lines.length ? EMPTY_INDEX.exec(lines[i].trim()) : null;
+  if (idx) {
+    i++;
+    // pandas lists the labels as `[0-10%, 10-20%, total]`; a long index is elided with `...`
+    for (const label of idx[1].split(',')) {
+      const l = label.trim();
+      if (l && l !== '...') rows.push({ label: l, values: [] });
+    }
+  }
+  return { columns: [], rows, consumedLines: i, issues: [], allNaN: true };
+}
+
 /**
  * Parse the continuation lines that follow a `… metrics after epoch #E, total S iterations:`
  * heading. Stops at the first line that is not a table row (the lines may go on with
  * unrelated output); `consumedLines` says how many lines belong to the table.
- * Returns null when the lines do not start with the two header lines of a table.
+ * Returns null when the lines do not start with the two header lines of a table or with the
+ * `Empty DataFrame` block.
  */
 export function parseValidationTable(lines: string[]): ValidationTable | null {
+  if (lines.length >= 1 && lines[0].trim() === EMPTY_FRAME) return parseEmptyFrame(lines);
   if (lines.length < 2) return null;
   const [h1, h2] = lines;
   // the index column has no header, so both header lines start with padding
@@ -210,5 +248,5 @@ export function parseValidationTable(lines: string[]): ValidationTable | null {
     rows.push({ label, values });
   }
 
-  return { columns, rows, consumedLines: i, issues };
+  return { columns, rows, consumedLines: i, issues, allNaN: false };
 }

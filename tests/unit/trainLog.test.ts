@@ -461,3 +461,64 @@ describe('parseTrainLog: streaming contract', () => {
     }
   });
 });
+
+describe('parseTrainLog: validations whose metrics were all NaN (lrramp train.log)', () => {
+  // from epoch #9 on, LaMa printed `Empty DataFrame / Columns: [] / Index: []` instead of a table
+  const LRRAMP = 'lama-devset/experiments/t.nguyen_2026-12-01_13-04-34_train_lama-tiny32_lrramp_/train.log';
+  const buf = readFixture(LRRAMP);
+
+  it('emits each empty validation as an all-NaN table, with no issue', () => {
+    const res = parseAll(buf);
+    const tbl = tables(res.events);
+    expect(res.issues).toEqual([]);
+    expect(tbl).toHaveLength(30);
+    const empty = tbl.filter((e) => e.allNaN);
+    expect(empty.map((e) => [e.kind, e.epoch, e.iterations, e.line])).toEqual([
+      ['val', 9, 999, 643],
+      ['test', 9, 999, 660],
+      ['val', 10, 1099, 677],
+      ['test', 10, 1099, 694],
+      ['val', 11, 1199, 711],
+      ['test', 11, 1199, 728],
+      ['val', 12, 1299, 745],
+      ['test', 12, 1299, 762],
+      ['val', 13, 1399, 779],
+      ['test', 13, 1399, 796],
+    ]);
+    for (const e of empty) expect(e).toMatchObject({ columns: [], rows: [], sanity: false });
+    expect(empty[0].time).toBe(t(2026, 12, 1, 13, 8, 48, 484));
+    // the tables before are read as before
+    const printed = tbl.filter((e) => !e.allNaN);
+    expect(printed).toHaveLength(20);
+    for (const e of printed) expect(e.columns.length).toBeGreaterThan(0);
+    expect(cell(printed.at(-2)!, 'total', 'fid', 'mean')).toBe(1386.531003);
+  });
+
+  it('emits the empty validation of a record still being written, and settles it later', () => {
+    // cut right after "Empty DataFrame" of the epoch-13 validation (line 779): that record is pending
+    const cut = countLineStart(buf, 781);
+    const r1 = parseTrainLog(buf.subarray(0, cut), newTrainLogState(), { baseOffset: 0, final: false });
+    expect(tables(r1.events).at(-1)).toMatchObject({ kind: 'val', epoch: 13, line: 779, allNaN: true, columns: [], rows: [] });
+    expect(r1.consumed).toBe(countLineStart(buf, 779));
+    expect(r1.issues).toEqual([]);
+    const r2 = parseTrainLog(buf.subarray(r1.consumed), r1.state, { baseOffset: r1.consumed, final: true });
+    expect(tables(r2.events).map((e) => [e.kind, e.epoch, e.allNaN])).toEqual([
+      ['val', 13, true],
+      ['test', 13, true],
+    ]);
+    expect(r2.issues).toEqual([]);
+  });
+
+  it('random cuts give the same tables as one final call, and no issue', () => {
+    const expected = new Map(tables(parseAll(buf).events).map((e) => [tableKey(e), e]));
+    for (const [seed, maxStep] of [
+      [11, 40],
+      [12, 500],
+      [13, 5000],
+    ] as const) {
+      const s = stream(buf, seed, maxStep);
+      expect(s.tableStore, `seed ${seed}`).toEqual(expected);
+      expect(s.issues).toEqual([]);
+    }
+  });
+});

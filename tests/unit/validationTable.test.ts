@@ -269,3 +269,42 @@ describe('parseValidationTable: rows and boundaries', () => {
     expect(parseValidationTable(['   a   b   c', '   mean  std'])).toBeNull();
   });
 });
+
+describe('parseValidationTable: the empty DataFrame LaMa prints when every metric is NaN', () => {
+  // pd.DataFrame(...).dropna(axis=1, how='all') left nothing: pandas prints the empty frame
+  const LRRAMP = 'lama-devset/experiments/t.nguyen_2026-12-01_13-04-34_train_lama-tiny32_lrramp_/train.log';
+
+  it('reads the real lines (lrramp train.log, epoch #9 validation) as an all-NaN table', () => {
+    const lines = afterLine(LRRAMP, 643);
+    expect(lines.slice(0, 4)).toEqual([
+      'Empty DataFrame',
+      'Columns: []',
+      'Index: []',
+      expect.stringMatching(/^\[2026-12-01 13:08:48,484\]/),
+    ]);
+    expect(parseValidationTable(lines)).toEqual({ columns: [], rows: [], consumedLines: 3, issues: [], allNaN: true });
+  });
+
+  it('keeps the index labels pandas lists (rows without values)', () => {
+    const t = parseValidationTable(['Empty DataFrame', 'Columns: []', 'Index: [0-10%, 10-20%, total]', 'next'])!;
+    expect(t.allNaN).toBe(true);
+    expect(t.columns).toEqual([]);
+    expect(t.rows).toEqual([
+      { label: '0-10%', values: [] },
+      { label: '10-20%', values: [] },
+      { label: 'total', values: [] },
+    ]);
+    expect(t.consumedLines).toBe(3);
+  });
+
+  it('accepts a block still being written (only its first line so far)', () => {
+    expect(parseValidationTable(['Empty DataFrame'])).toEqual({ columns: [], rows: [], consumedLines: 1, issues: [], allNaN: true });
+    expect(parseValidationTable(['Empty DataFrame', 'Columns: []'])).toMatchObject({ consumedLines: 2, allNaN: true });
+  });
+
+  it('leaves printed tables flagged as not all-NaN', () => {
+    const t = parseValidationTable(afterLine(LRRAMP, 601))!;
+    expect(t.allNaN).toBe(false);
+    expect(t.rows.map((r) => r.label).at(-1)).toBe('total');
+  });
+});
