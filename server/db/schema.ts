@@ -109,6 +109,8 @@ export const validationTables = sqliteTable(
     columns: text('columns').notNull(),
     /** JSON [{label, values: (number|null)[]}] — null is the literal NaN of the log */
     rows: text('rows').notNull(),
+    /** LaMa printed `Empty DataFrame` (every metric NaN): no columns, a validation all the same */
+    allNaN: integer('all_nan', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [uniqueIndex('validation_tables_key').on(t.runId, t.kind, t.name, t.epoch, t.iterations)],
 );

@@ -26,6 +26,8 @@ export interface TableInput {
   line: number;
   columns: unknown;
   rows: unknown;
+  /** the validation printed `Empty DataFrame`: every metric NaN */
+  allNaN: boolean;
 }
 
 export interface FileIdentity {
@@ -99,11 +101,11 @@ export class Store {
         'INSERT INTO gpu_samples (run_id, file_id, source, gpu, time, util, mem_util, mem_used_mb, mem_total_mb, power_w, temp_c) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
       ),
       upsertTable: s.prepare(
-        `INSERT INTO validation_tables (run_id, file_id, kind, name, epoch, iterations, sanity, time, line, columns, rows)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?)
+        `INSERT INTO validation_tables (run_id, file_id, kind, name, epoch, iterations, sanity, time, line, columns, rows, all_nan)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
          ON CONFLICT (run_id, kind, name, epoch, iterations) DO UPDATE SET
            file_id = excluded.file_id, sanity = excluded.sanity, time = excluded.time, line = excluded.line,
-           columns = excluded.columns, rows = excluded.rows`,
+           columns = excluded.columns, rows = excluded.rows, all_nan = excluded.all_nan`,
       ),
       updateFile: s.prepare(
         'UPDATE source_files SET offset = ?, size = ?, inode = ?, mtime_ms = ?, head = ?, tail = ?, state = ?, ingested_at = ? WHERE id = ?',
@@ -277,7 +279,7 @@ export class Store {
       for (const t of c.tables ?? []) {
         this.stmts.upsertTable.run(
           runId, c.file.id, t.kind, t.name ?? '', t.epoch, t.iterations, t.sanity ? 1 : 0, t.time, t.line,
-          JSON.stringify(t.columns), JSON.stringify(t.rows),
+          JSON.stringify(t.columns), JSON.stringify(t.rows), t.allNaN ? 1 : 0,
         );
       }
       if (c.status) this.setStatus(runId, c.status.status, c.status.message);

@@ -260,25 +260,33 @@ function ValidationTables({ runId }: { runId: number }) {
     <section data-testid="validation-tables">
       <h2>Validation tables (train.log)</h2>
       {tables.map((t) => (
-        <details key={`${t.kind}-${t.name}-${t.epoch}-${t.iterations}`} open={t === tables[0]}>
+        <details key={`${t.kind}-${t.name}-${t.epoch}-${t.iterations}`} open={t === tables[0]} data-testid="validation-table">
           <summary>
             {t.kind === 'val' ? 'Validation' : t.kind === 'test' ? 'Test' : `Extra val ${t.name}`} metrics after epoch #{t.epoch}, total {t.iterations} iterations
             {t.sanity ? <span className="badge">sanity check</span> : null}
+            {t.allNaN ? <span className="badge" data-testid="all-nan">all metrics NaN</span> : null}
           </summary>
-          <table className="vtable">
-            <thead>
-              <tr><th />{t.columns.map((c, i) => <th key={i}>{i === 0 || t.columns[i - 1].score !== c.score ? c.score : ''}</th>)}</tr>
-              <tr><th />{t.columns.map((c, i) => <th key={i} className="muted">{c.stat}</th>)}</tr>
-            </thead>
-            <tbody>
-              {t.rows.map((row) => (
-                <tr key={row.label} className={row.label === 'total' ? 'total' : ''}>
-                  <th>{row.label}</th>
-                  {row.values.map((val, i) => <td key={i} className="num">{val === null ? 'NaN' : val.toFixed(6)}</td>)}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {t.allNaN ? (
+            <p className="muted" data-testid="all-nan-note">
+              all metrics NaN (LaMa printed an empty table)
+              {t.rows.length ? ` for ${t.rows.map((row) => row.label).join(', ')}` : ''}
+            </p>
+          ) : (
+            <table className="vtable">
+              <thead>
+                <tr><th />{t.columns.map((c, i) => <th key={i}>{i === 0 || t.columns[i - 1].score !== c.score ? c.score : ''}</th>)}</tr>
+                <tr><th />{t.columns.map((c, i) => <th key={i} className="muted">{c.stat}</th>)}</tr>
+              </thead>
+              <tbody>
+                {t.rows.map((row) => (
+                  <tr key={row.label} className={row.label === 'total' ? 'total' : ''}>
+                    <th>{row.label}</th>
+                    {row.values.map((val, i) => <td key={i} className="num">{val === null ? 'NaN' : val.toFixed(6)}</td>)}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </details>
       ))}
     </section>

@@ -45,11 +45,12 @@ export const gpuRouter = router({
 export const logsRouter = router({
   validationTables: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => {
     const rows = ctx.db.sqlite
-      .prepare('SELECT kind, name, epoch, iterations, sanity, time, line, columns, rows FROM validation_tables WHERE run_id = ? ORDER BY iterations, kind, name')
-      .all(input.runId) as { kind: 'val' | 'test' | 'extra_val'; name: string; epoch: number; iterations: number; sanity: number; time: number | null; line: number | null; columns: string; rows: string }[];
+      .prepare('SELECT kind, name, epoch, iterations, sanity, time, line, columns, rows, all_nan AS allNaN FROM validation_tables WHERE run_id = ? ORDER BY iterations, kind, name')
+      .all(input.runId) as { kind: 'val' | 'test' | 'extra_val'; name: string; epoch: number; iterations: number; sanity: number; time: number | null; line: number | null; columns: string; rows: string; allNaN: number }[];
     return rows.map((r) => ({
       ...r,
       sanity: r.sanity === 1,
+      allNaN: r.allNaN === 1,
       columns: JSON.parse(r.columns) as { score: string; stat: string }[],
       rows: JSON.parse(r.rows) as { label: string; values: (number | null)[] }[],
     }));

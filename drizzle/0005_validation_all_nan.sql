@@ -1,0 +1,1 @@
+ALTER TABLE `validation_tables` ADD `all_nan` integer DEFAULT false NOT NULL;
