@@ -164,6 +164,14 @@ export function prepareRun(run: RunData): AnalysisInput {
     if (info.role === 'val_loss' || info.role === 'val_quality') val.push(prepareSeries(s, Infinity));
     else train.push(prepareSeries(s));
   }
+  // Lightning's on_step + on_epoch variants of one loss: keep the per-epoch means when there are enough
+  // (less noise), else the per-step values — never both (they would count twice)
+  const epochBases = new Set(train.filter((s) => s.info.granularity === 'epoch' && s.steps.length >= 8).map((s) => s.info.base));
+  const stepBases = new Set(train.filter((s) => s.info.granularity === 'step').map((s) => s.info.base));
+  for (let i = train.length - 1; i >= 0; i--) {
+    const s = train[i];
+    if ((s.info.granularity === 'step' && epochBases.has(s.info.base)) || (s.info.granularity === 'epoch' && !epochBases.has(s.info.base) && stepBases.has(s.info.base))) train.splice(i, 1);
+  }
   const budget = budgetOf(run, train, val);
   const events = scheduleEvents(run, train, budget);
   if (events.warmupEnd !== null) budget.warmEnd = Math.max(budget.warmEnd, events.warmupEnd + 4 * events.guardSteps);

@@ -1,132 +1,84 @@
-// Overfitting (rules §5.4, Prechelt 1998). On a validation loss (LaMa: val_gen_l1, val_gen_resnet_pl;
-// generic: val_loss), at the latest validations:
-//   V1 generalisation loss GL(t) = 100·(E_va(t)/E_opt − 1) > 5 at the last two validations;
-//   V2 the rise is systematic: ≥ 3 validations after the best and a Mann–Kendall increase (z > 1.64)
-//      since the best, or UP₂ (two successive increases, strip k = 1);
-//   V3 the training loss still improves over the same steps (MK z < −2.33 on the paired / supervised
-//      training losses, or a drop of more than 2 standard errors) — otherwise it is drift, not overfitting.
-// Validation quality metrics worsening together are reported as supporting evidence. Only quality
-// metrics (no validation loss): at least two must worsen, one of them not FID (a FID-only rise with flat
-// SSIM/L1 is GAN degradation, see ganImbalance.ts). Under warm restarts only the current cycle is judged.
-import { mannKendall, median, noiseScale } from '../robust';
-import type { AnalysisInput, Finding, PreparedSeries } from '../types';
-import { fmtNum } from '../format';
+// Overfitting (docs/diagnosis.md §Overfitting; Prechelt's generalisation loss, read as people read
+// real curves): the validation signal reached its best and has not beaten it since, for ≥ 5
+// validations and ≥ 25% of them, while the training loss kept improving over the same steps by ≥ 10%
+// (Mann–Kendall z ≤ −2). Real runs show both shapes: validation climbing steadily (0.52 → 0.59), or
+// flat-and-noisy after its best while training keeps falling (LaMa: GL noisy, dipping below 5%).
+// The validation signal is the loss (LaMa: val_gen_l1); its end level must still be ≥ 2% above the best.
+import { median } from '../robust';
+import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
+import { fmtNum, pct } from '../format';
+import { blockCurve, errorCurve, pickSignals, relChange, trendZ } from '../signals';
+import { trainChange } from './plateau';
 
 export const OVERFITTING = {
-  gl: 5,
-  minAfterBest: 3,
-  riseZ: 1.64,
-  trainZ: -2.33,
-  minEvals: 5,
+  minAfterBest: 5,
+  shareAfterBest: 0.25,
+  /** end level (median of the last 3 validations) above the best by at least */
+  endGap: 0.02,
+  /** training loss improvement over the same steps */
+  trainGain: 0.1,
+  trainZ: -2,
+  minValidations: 8,
 };
 
-interface ValHit {
-  tag: string;
-  bestIdx: number;
-  bestStep: number;
-  gl: number;
-  glPrev: number;
-  riseZ: number;
-  up2: boolean;
+interface Best {
+  idx: number;
+  step: number;
+  value: number;
+  after: number;
+  endGap: number;
 }
 
-/** GL on a direction-adjusted, positive "error": losses as they are; max-metrics as best/x. */
-function glOf(s: PreparedSeries, i: number, best: number): number {
-  const v = s.values[i];
-  if (s.info.direction === 'min') return best > 0 ? 100 * (v / best - 1) : NaN;
-  return v > 0 ? 100 * (best / v - 1) : NaN;
+export function bestOf(s: PreparedSeries): Best | null {
+  const c = errorCurve(s);
+  const n = c.y.length;
+  if (n < OVERFITTING.minValidations) return null;
+  let b = 0;
+  for (let i = 1; i < n; i++) if (c.y[i] < c.y[b]) b = i;
+  const endLevel = median(Float64Array.from(c.y.slice(Math.max(0, n - 3))));
+  return { idx: b, step: c.steps[b], value: c.y[b], after: n - 1 - b, endGap: relChange(c.y[b], endLevel) };
 }
 
-function valHit(s: PreparedSeries, input: AnalysisInput): ValHit | null {
-  const n = s.steps.length;
-  // under warm restarts the validation loss rises after every restart: judge only the current cycle
-  const lastRestart = input.events.restarts.length ? Math.max(...input.events.restarts) + input.events.guardSteps : -Infinity;
-  const start = Math.max(0, s.steps.findIndex((st) => st >= Math.max(input.budget.warmEnd, lastRestart)));
-  if (s.steps[start] < Math.max(input.budget.warmEnd, lastRestart)) return null;
-  if (n - start < OVERFITTING.minEvals) return null;
-  const sign = s.info.direction === 'max' ? -1 : 1;
-  let bestIdx = -1;
-  for (let i = start; i < n; i++) {
-    if (!Number.isFinite(s.values[i])) continue;
-    if (bestIdx < 0 || sign * s.values[i] < sign * s.values[bestIdx]) bestIdx = i;
-  }
-  if (bestIdx < 0 || n - 1 - bestIdx < OVERFITTING.minAfterBest - 1) return null;
-  const best = s.values[bestIdx];
-  const gl = glOf(s, n - 1, best);
-  const glPrev = glOf(s, n - 2, best);
-  if (!(gl > OVERFITTING.gl && glPrev > OVERFITTING.gl)) return null;
-  const after = Float64Array.from(s.values.subarray(bestIdx), (v) => sign * v);
-  const riseZ = mannKendall(after, 'none').z;
-  const y = (i: number) => sign * s.values[i];
-  const up2 = n >= 3 && y(n - 1) > y(n - 2) && y(n - 2) > y(n - 3);
-  const systematic = (n - 1 - bestIdx >= OVERFITTING.minAfterBest && riseZ > OVERFITTING.riseZ) || up2;
-  if (!systematic) return null;
-  return { tag: s.tag, bestIdx, bestStep: s.steps[bestIdx], gl, glPrev, riseZ, up2 };
-}
-
-/** Does the training loss keep improving between two steps? */
-function trainImproving(input: AnalysisInput, from: number, to: number, valTag: string): { tag: string; z: number; change: number } | null {
-  const base = valTag.replace(/^val[_/]/, '');
-  const sup = input.train.filter((s) => s.info.role === 'sup');
-  const paired = sup.filter((s) => s.info.base === base || s.tag.replace(/^train[_/]/, '') === base);
-  const pool = paired.length ? paired : sup;
-  let best: { tag: string; z: number; change: number } | null = null;
-  for (const s of pool) {
-    const { step, med } = s.blocks;
-    const i0 = step.findIndex((st) => st >= from);
-    let i1 = step.findIndex((st) => st > to);
-    if (i1 < 0) i1 = s.blocks.n;
-    if (i0 < 0 || i1 - i0 < 8) continue;
-    const w = med.subarray(i0, i1);
-    const z = mannKendall(w).z;
-    const q = Math.max(2, Math.floor(w.length / 4));
-    const a = median(w, 0, q);
-    const b = median(w, w.length - q, w.length);
-    const se = (1.2533 * noiseScale(w)) / Math.sqrt(q);
-    const change = (b - a) / Math.abs(a);
-    const ok = z < OVERFITTING.trainZ || (b < a - 2 * se && change < 0);
-    if (ok && (!best || z < best.z)) best = { tag: s.tag, z, change };
-  }
-  return best;
-}
+/** The checkpoint-facing value of the signal (SSIM as SSIM, not its error). */
+const shown = (s: PreparedSeries, errValue: number): number => (s.info.direction === 'min' ? errValue : errValue <= 1 && errValue >= 0 && /ssim|acc|f1|iou|dice|auc/.test(s.info.base) ? 1 - errValue : -errValue);
 
 export function detectOverfitting(input: AnalysisInput): Finding[] {
-  const losses = input.val.filter((s) => s.info.role === 'val_loss');
-  const quality = input.val.filter((s) => s.info.role === 'val_quality');
-  const lossHits = losses.map((s) => valHit(s, input)).filter((h): h is ValHit => h !== null);
-  const qualityHits = quality.map((s) => valHit(s, input)).filter((h): h is ValHit => h !== null);
-  let primary: ValHit[];
-  if (losses.length) primary = lossHits;
-  else {
-    const nonFid = qualityHits.filter((h) => !/fid/.test(h.tag.toLowerCase()));
-    primary = qualityHits.length >= 2 && nonFid.length ? qualityHits : [];
-  }
-  if (!primary.length) return [];
-  const lead = primary.reduce((a, b) => (b.gl > a.gl ? b : a));
-  const from = Math.min(...primary.map((h) => h.bestStep));
-  const train = trainImproving(input, from, input.budget.lastStep, lead.tag);
-  if (!train) return [];
-  const support = qualityHits.filter((h) => !primary.includes(h));
-  const nAfter = input.val.find((s) => s.tag === lead.tag)!.steps.length - 1 - lead.bestIdx;
+  const sig = pickSignals(input);
+  const v = sig.val;
+  const t = sig.train;
+  if (!v || !t) return [];
+  const best = bestOf(v);
+  if (!best) return [];
+  const n = best.idx + best.after + 1;
+  const enough = best.after >= OVERFITTING.minAfterBest && best.after >= OVERFITTING.shareAfterBest * n;
+  const signals: Signal[] = [
+    { signal: `validations since ${v.tag}'s best`, value: best.after, threshold: `≥ ${OVERFITTING.minAfterBest} and ≥ ${pct(OVERFITTING.shareAfterBest, 0)} of ${n}`, step: best.step, fired: enough },
+    { signal: `${v.tag} at the end vs its best`, value: pct(best.endGap), threshold: `≥ +${pct(OVERFITTING.endGap, 0)}`, step: best.step, fired: best.endGap >= OVERFITTING.endGap },
+  ];
+  if (!enough) return [];
+  const change = trainChange(t, best.step);
+  const tz = trendZ(blockCurve(t, best.step).y);
+  signals.push({ signal: `${t.tag} change since step ${best.step}`, value: change === null ? 'too few points' : pct(change), threshold: `≤ −${pct(OVERFITTING.trainGain, 0)}`, step: best.step, fired: change !== null && change <= -OVERFITTING.trainGain });
+  signals.push({ signal: `${t.tag} trend since step ${best.step} (Mann–Kendall z)`, value: tz, threshold: `≤ ${OVERFITTING.trainZ}`, step: best.step, fired: tz <= OVERFITTING.trainZ });
+  // supporting: other validation metrics whose best is also behind (LaMa: SSIM, LPIPS)
+  const agreeing = sig.valOthers.filter((s) => {
+    const b = bestOf(s);
+    return b !== null && b.after >= OVERFITTING.minAfterBest;
+  });
+  if (agreeing.length) signals.push({ signal: 'other validation metrics past their best', value: agreeing.map((s) => s.tag).join(', '), threshold: 'supporting', step: null, fired: true });
+  if (!signals.slice(0, 4).every((s) => s.fired)) return [];
+  const ep = input.budget.epochSteps;
+  const ckpt = ep ? `epoch=${Math.max(0, Math.floor((best.step + 1) / ep) - 1)}-step=${best.step}` : `step ${best.step}`;
+  const endShown = shown(v, best.value * (1 + best.endGap));
   return [
     {
       kind: 'overfitting',
       severity: 'warning',
-      metrics: [...primary.map((h) => h.tag), ...support.map((h) => h.tag), train.tag],
-      startStep: from,
+      metrics: [v.tag, ...agreeing.map((s) => s.tag), t.tag],
+      startStep: best.step,
       endStep: input.budget.lastStep,
-      summary: `${lead.tag} is ${fmtNum(lead.gl, 3)}% above its best (step ${lead.bestStep}, ${nAfter} validations ago; Prechelt GL > ${OVERFITTING.gl}) while ${train.tag} still improves (${fmtNum(train.change * 100, 3)}%, Mann–Kendall z = ${fmtNum(train.z, 3)}).`,
-      evidence: {
-        bestStep: lead.bestStep,
-        validationsSinceBest: nAfter,
-        gl: lead.gl,
-        glPrevious: lead.glPrev,
-        riseZ: lead.riseZ,
-        up2: lead.up2,
-        train: train,
-        perMetric: [...primary, ...support].map((h) => ({ tag: h.tag, bestStep: h.bestStep, gl: h.gl, riseZ: h.riseZ, up2: h.up2 })),
-        thresholds: { gl: OVERFITTING.gl, riseZ: OVERFITTING.riseZ, trainZ: OVERFITTING.trainZ, minValidationsAfterBest: OVERFITTING.minAfterBest },
-      },
+      summary: `${v.tag} was best at step ${best.step} (${fmtNum(shown(v, best.value), 4)}) and is ${fmtNum(endShown, 4)} now, ${best.after} validations later, while ${t.tag} kept falling ${pct(-(change ?? 0), 0)}: overfitting since step ${best.step} — the best checkpoint is ${ckpt}.`,
+      evidence: { bestStep: best.step, validationsSinceBest: best.after, checkpoint: ckpt, signals, thresholds: { ...OVERFITTING } },
       suggestions: [],
     },
   ];
