@@ -189,12 +189,12 @@ export function diagnoseRun(run: RunData): Finding[] {
   // Any NaN / explosion short-circuits everything: the other detectors only see the run before it.
   const cut = divergence.length ? Math.min(...divergence.map((f) => f.startStep)) : Infinity;
   const before = Number.isFinite(cut) ? truncateInput(input, cut) : input;
+  // after a divergence, a flat or slow stretch before it is no separate finding, and overfitting needs
+  // the validations the divergence ended
   const others = [
     ...detectOscillation(before),
-    ...detectOverfitting(before),
     ...detectGanImbalance(before),
-    ...detectPlateau(before),
-    ...detectSlowConvergence(before),
+    ...(divergence.length ? [] : [...detectOverfitting(before), ...detectPlateau(before), ...detectSlowConvergence(before)]),
   ];
   // a plateau of metrics that are worsening (overfitting / GAN degradation) is that finding, not a plateau
   const worsening = new Set(others.filter((f) => f.kind === 'overfitting' || f.kind === 'gan_imbalance').flatMap((f) => f.metrics));

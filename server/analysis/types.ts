@@ -27,6 +27,13 @@ export interface RunContext {
   gradientClipVal: number | null;
   scheduler: unknown | null;
   lastStep: number | null;
+  // Optional so that hand-built contexts (tests, scripts) stay valid; loadRunData always fills them.
+  /** the Hydra config name (`lama-fourier`, `big-lama-celeba`…): suggestions name the run's own config file */
+  configName?: string | null;
+  /** the data set: 'celeba' / 'places' when the location, data root or config name says so, else the location name */
+  dataset?: 'celeba' | 'places' | (string & {}) | null;
+  /** data.num_workers (or the train data loader's), when configured */
+  numWorkers?: number | null;
 }
 
 export interface RunData {

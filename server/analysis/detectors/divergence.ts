@@ -1,8 +1,8 @@
 // Divergence (docs/diagnosis.md §Divergence): a training loss turned NaN/Inf after finite values (D1),
-// or its smoothed level exploded to ≥ 10× its running minimum and stayed there (D2). Only training
+// or its smoothed level exploded to ≥ 10× its running minimum and never came back below 3× (D2). Only training
 // losses count: a validation loss that climbs while training improves is overfitting, and unscaled
 // regression targets (1e8–1e12 losses) are large without diverging, so no absolute bound is used.
-// An explosion must also end above the run's starting level. The onset is where the excursion began: the last time the smoothed level was below 2× the minimum.
+// An explosion must also end ≥ 2× above the run's starting level. The onset is where the excursion began: the last time the smoothed level was below 2× the minimum.
 import { median } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum } from '../format';
@@ -14,6 +14,10 @@ export const DIVERGENCE = {
   sustainBlocks: 3,
   /** the excursion starts where the level last sat below this × the running minimum */
   onsetFactor: 2,
+  /** an excursion that falls back below this × the minimum later is not a divergence */
+  recoveredFactor: 3,
+  /** … and ≥ this × the level the run started at */
+  aboveStart: 2,
 };
 
 interface Hit {
@@ -27,11 +31,15 @@ interface Hit {
 /** Roles whose explosion is divergence: training losses (supervised and LaMa's adversarial pair). */
 const ROLES = new Set(['sup', 'gen_adv', 'disc_adv']);
 
-/** Smoothed block medians: 5-block running median over ≤ 4096 blocks, in bounded time. */
+/**
+ * Smoothed block medians: a running median over ~1/40 of the run (≥ 5 blocks), so single-batch spikes
+ * of a noisy loss (0.01 … 16 from one step to the next) never look like a level.
+ */
 function smoothedBlocks(s: PreparedSeries): { step: Float64Array; y: Float64Array } {
   const b = s.blocks;
+  const h = Math.max(2, Math.floor(b.n / 80));
   const y = new Float64Array(b.n);
-  for (let i = 0; i < b.n; i++) y[i] = median(b.med, Math.max(0, i - 2), Math.min(b.n, i + 3));
+  for (let i = 0; i < b.n; i++) y[i] = median(b.med, Math.max(0, i - h), Math.min(b.n, i + h + 1));
   return { step: b.step, y };
 }
 
@@ -70,15 +78,24 @@ function scan(s: PreparedSeries): Hit | null {
       };
     }
   }
-  // an explosion also ends above where the run started: a loss converging towards 0 has large relative
-  // noise (0.0003 → 0.003) without diverging
+  // an explosion also ends well above where the run started (≥ 2×): a loss converging towards 0 has
+  // large relative noise (0.0003 → 0.003), and a bimodal per-batch loss (0.05 or 3, by batch) has
+  // stretches of low medians, without diverging
   const start = median(s.blocks.med, 0, Math.max(1, Math.ceil(n / 20)));
   let streak = 0;
   for (let i = 1; i < n; i++) {
-    const ok = runMin[i - 1] > 0 && Number.isFinite(y[i]) && y[i] >= DIVERGENCE.explosionFactor * runMin[i - 1] && y[i] > start;
+    const ok = runMin[i - 1] > 0 && Number.isFinite(y[i]) && y[i] >= DIVERGENCE.explosionFactor * runMin[i - 1] && y[i] >= DIVERGENCE.aboveStart * start;
     streak = ok ? streak + 1 : 0;
-    if (streak >= DIVERGENCE.sustainBlocks || (ok && i === n - 1 && streak >= 1 && n - 1 - i < DIVERGENCE.sustainBlocks)) {
+    if (streak >= DIVERGENCE.sustainBlocks || (ok && i === n - 1)) {
       const alarmIdx = i - streak + 1;
+      // it stayed up: a level that comes back near its minimum later was an unstable stretch, not a
+      // divergence (a finite divergence never recovers by itself)
+      let recovered = false;
+      for (let j = i + 1; j < n && !recovered; j++) if (y[j] < DIVERGENCE.recoveredFactor * runMin[i - 1]) recovered = true;
+      if (recovered) {
+        streak = 0;
+        continue;
+      }
       return {
         tag: s.tag,
         rule: 'D2',

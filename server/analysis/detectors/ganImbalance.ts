@@ -6,7 +6,7 @@
 // fake with confidence), else where G's loss had made half of its rise.
 import type { AnalysisInput, Finding, Signal } from '../types';
 import { fmtNum } from '../format';
-import { blockCurve, pickSignals, trendZ, windowMedians } from '../signals';
+import { blockCurve, pickSignals, smooth, trendZ, windowMedians } from '../signals';
 
 export const GAN = {
   genRise: 1.3,
@@ -39,7 +39,8 @@ export function detectGanImbalance(input: AnalysisInput): Finding[] {
   if (!signals.every((s) => s.fired)) return [];
   // onset: D's loss below the confident level from here on, else G's half-rise
   let onset: number | null = null;
-  for (let i = d.y.length - 1; i >= 0 && d.y[i] < GAN.confidentDiscLoss; i--) onset = d.steps[i];
+  const ds = smooth(d.y, 2 * Math.floor(d.y.length / 200) + 5);
+  for (let i = ds.length - 1; i >= 0 && ds[i] < GAN.confidentDiscLoss; i--) onset = d.steps[i];
   if (onset === null) {
     const half = wg[0] + (wg[7] - wg[0]) / 2;
     const k = Math.max(0, wg.findIndex((v) => v >= half));

@@ -5,11 +5,12 @@
 //   P2 that flat stretch covers ≥ 70% of the run and ≥ 5 validations (real plateaus: 75–100%; healthy
 //      runs that converge: ≤ 50%; an LR that MultiStep took to 3% of its base: 57%);
 //   P3 the training loss is not still improving over the stretch by ≥ 15% (that is overfitting).
-// No validation logged: the same on the training loss's window medians.
+// When the validation curve is too noisy to call flat (or absent): the training loss's window medians
+// flat the same way, with the validation signal showing no significant improvement over the stretch.
 import { median } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum, pct } from '../format';
-import { blockCurve, errorCurve, pickSignals, relChange, runSpan, smooth, smoothWidth, windowMedians } from '../signals';
+import { blockCurve, errorCurve, pickSignals, relChange, runSpan, smooth, smoothWidth, trendZ, windowMedians } from '../signals';
 
 export const PLATEAU = {
   /** improvement that ends a plateau, relative to the level at its start */
@@ -21,6 +22,8 @@ export const PLATEAU = {
   trainGain: 0.15,
   /** training-loss curve when no validation is logged: window medians */
   trainWindows: 40,
+  /** training-loss route: the validation signal over the stretch must not improve significantly */
+  valZ: -2,
 };
 
 /** Earliest index from which the smoothed curve never improves by more than flatGain. */
@@ -62,17 +65,23 @@ export function trainChange(s: PreparedSeries, from: number, to = Infinity): num
   return relChange(a, b);
 }
 
-export function detectPlateau(input: AnalysisInput): Finding[] {
+interface Stretch {
+  base: PreparedSeries;
+  start: number;
+  gain: number;
+  coverage: number;
+  signals: Signal[];
+  extra: PreparedSeries[];
+}
+
+/** P1–P3 on one curve (the validation signal, or the training loss). */
+function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): Stretch | null {
   const sig = pickSignals(input);
-  const base = sig.val ?? sig.train;
-  if (!base) return [];
-  const isVal = base === sig.val;
   const c = curveOf(base, isVal);
-  if (c.y.length < PLATEAU.minPoints + 1) return [];
+  if (c.y.length < PLATEAU.minPoints + 1) return null;
   const flat = flatFrom(c.y);
-  if (!flat) return [];
+  if (!flat) return null;
   let start = c.steps[flat.idx];
-  const span = runSpan(input);
   const signals: Signal[] = [];
   const points = c.y.length - flat.idx;
   // LaMa: SSIM must agree (its error 1 − SSIM flat from the same validation on)
@@ -87,13 +96,30 @@ export function detectPlateau(input: AnalysisInput): Finding[] {
       if (f && f.idx > 0) start = Math.max(start, sc.steps[from + f.idx]);
     }
   }
-  const coverage = (input.budget.lastStep - start) / span;
-  const trainGain = sig.train && isVal ? trainChange(sig.train, start) : null;
+  const coverage = (input.budget.lastStep - start) / runSpan(input);
   signals.push({ signal: `${base.tag} improvement after step ${start}`, value: pct(flat.gain), threshold: `≤ ${pct(PLATEAU.flatGain, 0)}`, step: start, fired: true });
   if (ssim) signals.push({ signal: `${ssim.tag} flat from the same validation`, value: ssimGain === null ? 'no' : 'yes', threshold: `gain ≤ ${pct(PLATEAU.flatGain, 0)} of 1 − SSIM`, step: start, fired: ssimGain !== null });
   signals.push({ signal: 'share of the run without improvement', value: pct(coverage), threshold: `≥ ${pct(PLATEAU.coverage, 0)} and ≥ ${PLATEAU.minPoints} points`, step: start, fired: coverage >= PLATEAU.coverage && points >= PLATEAU.minPoints });
-  if (trainGain !== null) signals.push({ signal: `${sig.train!.tag} change over the stretch`, value: pct(trainGain), threshold: `not below −${pct(PLATEAU.trainGain, 0)}`, step: start, fired: trainGain > -PLATEAU.trainGain });
-  if (!signals.every((s) => s.fired)) return [];
+  if (isVal && sig.train) {
+    const trainGain = trainChange(sig.train, start);
+    if (trainGain !== null) signals.push({ signal: `${sig.train.tag} change over the stretch`, value: pct(trainGain), threshold: `not below −${pct(PLATEAU.trainGain, 0)}`, step: start, fired: trainGain > -PLATEAU.trainGain });
+  }
+  if (!isVal && sig.val) {
+    // a flat training loss with a validation signal that still improves is fine (regularised training)
+    const z = trendZ(errorCurve(sig.val, start).y);
+    signals.push({ signal: `${sig.val.tag} trend over the stretch (Mann–Kendall z)`, value: z, threshold: `> ${PLATEAU.valZ} (not improving)`, step: start, fired: z > PLATEAU.valZ });
+  }
+  if (!signals.every((s) => s.fired)) return null;
+  return { base, start, gain: flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
+}
+
+export function detectPlateau(input: AnalysisInput): Finding[] {
+  const sig = pickSignals(input);
+  // the validation curve first; when it is too noisy to be flat, a flat training loss with a validation
+  // signal that shows no significant improvement over the same stretch
+  const st = (sig.val ? stretchOf(input, sig.val, true) : null) ?? (sig.train ? stretchOf(input, sig.train, false) : null);
+  if (!st) return [];
+  const { base, start, coverage } = st;
   const lr = input.events.lrAt(start);
   const lrNow = input.events.lrAt(input.budget.lastStep);
   const lrNote = lr !== null && lrNow !== null && input.events.lrSource === 'logged' && lrNow < 0.01 * lr ? ` while the LR decayed to ${fmtNum(lrNow)}` : lrNow !== null ? ` at LR ${fmtNum(lrNow)}` : '';
@@ -101,11 +127,11 @@ export function detectPlateau(input: AnalysisInput): Finding[] {
     {
       kind: 'plateau',
       severity: 'warning',
-      metrics: [base.tag, ...(ssim ? [ssim.tag] : [])],
+      metrics: [base.tag, ...st.extra.map((s) => s.tag)],
       startStep: start,
       endStep: input.budget.lastStep,
-      summary: `${base.tag} has not improved by more than ${pct(flat.gain)} since step ${start} — ${pct(coverage, 0)} of the run${lrNote}${trainGain !== null ? `; ${sig.train!.tag} moved ${pct(trainGain)}` : ''}.`,
-      evidence: { early: start - input.budget.firstStep < 0.3 * span, signals, thresholds: { ...PLATEAU } },
+      summary: `${base.tag} has not improved by more than ${pct(st.gain)} since step ${start} — ${pct(coverage, 0)} of the run${lrNote}.`,
+      evidence: { early: start - input.budget.firstStep < 0.3 * runSpan(input), signals: st.signals, thresholds: { ...PLATEAU } },
       suggestions: [],
     },
   ];

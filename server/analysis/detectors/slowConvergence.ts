@@ -1,11 +1,11 @@
 // Slow convergence (docs/diagnosis.md §Slow convergence): still improving at the end, at a rate that
 // has not slowed — a run nowhere near converged, the mark of an LR that is too low:
 //   S1 the validation signal (training loss when none) still improves over the last 40% (Mann–Kendall
-//      z ≤ −2) and gained in its second half at least 0.5× what it gained in its first (no deceleration;
-//      converging runs: 0.0–0.3);
-//   S2 the progress is small: under 25% of the starting level over the whole run — or, in a GAN, the
-//      adversarial losses drift at the same pace all run long (both halves, ratio ≥ 0.4), where a healthy
-//      GAN settles in its first epochs;
+//      z ≤ −2);
+//   S2 it has not slowed: its second half gained ≥ 0.5× its first (converging runs: 0.0–0.3), and the
+//      progress is small (under 25% of the starting level) — or, in a GAN, the adversarial losses drift
+//      at the same pace all run long (both halves, ratio ≥ 0.4), where a healthy GAN settles in its
+//      first epochs;
 //   S3 it moved at all (≥ 0.2%): a constant curve is a plateau, not slow progress.
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum, pct } from '../format';
@@ -45,10 +45,11 @@ export function detectSlowConvergence(input: AnalysisInput): Finding[] {
   const rel = -relChange(g.start, g.start - g.total);
   const signals: Signal[] = [
     { signal: `${base.tag} trend over the last ${pct(SLOW.tailShare, 0)} (Mann–Kendall z)`, value: z, threshold: `≤ ${SLOW.tailZ}`, step: c.steps[c.steps.length - tail.length], fired: z <= SLOW.tailZ },
-    { signal: `${base.tag} second-half gain ÷ first-half gain`, value: Number.isFinite(ratio) ? ratio : 'first half flat', threshold: `≥ ${SLOW.halfRatio}`, step: null, fired: g.second > 0 && ratio >= SLOW.halfRatio },
     { signal: `${base.tag} moved over the run`, value: pct(rel), threshold: `≥ ${pct(SLOW.minGain)}`, step: null, fired: rel >= SLOW.minGain },
   ];
   if (sig.gan) {
+    // a GAN's validation L1 improves at a similar pace in healthy and slow runs; its adversarial losses
+    // tell them apart (healthy: settled after the first epochs, second-half move ≈ 0)
     const drift = [sig.genAdv!, sig.discAdv!].map((s) => {
       const h = halfGains(blockCurve(s).y);
       return { tag: s.tag, ratio: h.first > 0 && h.second > 0 ? h.second / h.first : 0 };
@@ -56,6 +57,7 @@ export function detectSlowConvergence(input: AnalysisInput): Finding[] {
     const ok = drift.every((d) => d.ratio >= SLOW.ganHalfRatio);
     signals.push({ signal: `adversarial losses still drifting (second-half ÷ first-half move)`, value: drift.map((d) => `${d.tag} ${fmtNum(d.ratio, 2)}`).join(', '), threshold: `≥ ${SLOW.ganHalfRatio} each`, step: null, fired: ok });
   } else {
+    signals.push({ signal: `${base.tag} second-half gain ÷ first-half gain`, value: Number.isFinite(ratio) ? ratio : 'first half flat', threshold: `≥ ${SLOW.halfRatio}`, step: null, fired: g.second > 0 && ratio >= SLOW.halfRatio });
     signals.push({ signal: `${base.tag} total improvement`, value: pct(rel), threshold: `< ${pct(SLOW.maxGain, 0)} of its start`, step: null, fired: rel < SLOW.maxGain });
   }
   if (!signals.every((s) => s.fired)) return [];

@@ -21,6 +21,25 @@ export interface SuggestionContext {
   monitor: { tag: string; mode: 'min' | 'max'; steps: number[]; values: number[] } | null;
   /** the actual generator LR at a step (for the part of the preview before a change applies) */
   lrAt: (step: number) => number;
+  /** the run's Hydra config name, so the text names the run's own configs/training/<name>.yaml */
+  configName: string | null;
+  /** 'celeba' / 'places' / another location name (picks the decay family) */
+  dataset: string | null;
+  /** data.num_workers as configured */
+  numWorkers: number | null;
+  /** the LR scheduler the run's config already has (where, and in words), which a suggestion replaces */
+  runScheduler: { path: string; text: string } | null;
+}
+
+/** Generator and discriminator LR a suggestion sets (D null for single-optimizer runs). */
+export interface LrPair {
+  genLr: number;
+  discLr: number | null;
+}
+
+/** The run's own training config file (LaMa: configs/training/<config name>.yaml). */
+export function trainingConfigFile(ctx: SuggestionContext): string {
+  return `configs/training/${ctx.configName ?? '<your config>'}.yaml`;
 }
 
 export interface SchedulerSpec {
@@ -49,6 +68,14 @@ export function optimizersYaml(ctx: SuggestionContext, file: string, genLr: numb
     `  lr: ${yamlNum(genLr)}`,
   ];
   if (discLr !== null) lines.push('discriminator:', `  kind: ${kind}`, `  lr: ${yamlNum(discLr)}`);
+  // the run's own schedule would otherwise keep running next to (or instead of) this one
+  const rs = ctx.runScheduler;
+  if (rs)
+    lines.push(
+      rs.path.startsWith('optimizers.')
+        ? `# this file replaces the run's optimizers group, so its ${rs.path} (${rs.text}) is dropped — do not copy it over`
+        : `# remove the run's ${rs.path} (${rs.text}): this replaces it`,
+    );
   if (schedulers) {
     lines.push('# not passed to make_optimizer: read by the configure_optimizers patch');
     lines.push('lr_schedulers:');
