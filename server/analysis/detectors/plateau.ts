@@ -6,8 +6,9 @@
 //      runs that converge: ≤ 50%; an LR that MultiStep took to 3% of its base: 57%);
 //   P3 the training loss is not still improving over the stretch by ≥ 15% (that is overfitting).
 // When the validation curve is too noisy to call flat (or absent): the training loss's window medians
-// flat the same way, with the validation signal showing no significant improvement over the stretch.
-import { median } from '../robust';
+// flat the same way, with the smoothed validation signal improving ≤ 15% or without a significant trend
+// (Mann–Kendall z > −2) over the stretch.
+import { argMin, median } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum, pct } from '../format';
 import { blockCurve, errorCurve, pickSignals, relChange, runSpan, smooth, smoothWidth, trendZ, windowMedians } from '../signals';
@@ -22,7 +23,9 @@ export const PLATEAU = {
   trainGain: 0.15,
   /** training-loss curve when no validation is logged: window medians */
   trainWindows: 40,
-  /** training-loss route: the validation signal over the stretch must not improve significantly */
+  /** training-loss route: the (smoothed) validation signal improves by at most this over the stretch */
+  valGain: 0.15,
+  /** … or shows no significant trend (Mann–Kendall z above this) */
   valZ: -2,
 };
 
@@ -105,9 +108,20 @@ function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): 
     if (trainGain !== null) signals.push({ signal: `${sig.train.tag} change over the stretch`, value: pct(trainGain), threshold: `not below −${pct(PLATEAU.trainGain, 0)}`, step: start, fired: trainGain > -PLATEAU.trainGain });
   }
   if (!isVal && sig.val) {
-    // a flat training loss with a validation signal that still improves is fine (regularised training)
-    const z = trendZ(errorCurve(sig.val, start).y);
-    signals.push({ signal: `${sig.val.tag} trend over the stretch (Mann–Kendall z)`, value: z, threshold: `> ${PLATEAU.valZ} (not improving)`, step: start, fired: z > PLATEAU.valZ });
+    // a flat training loss with a validation signal that still improves clearly is fine (regularised
+    // training); one that hovers in a noisy band (≤ 15% better at best) or has no trend is not
+    const vc = curveOf(sig.val, true);
+    const from = vc.steps.findIndex((x) => x >= start);
+    const enough = from >= 0 && vc.y.length - from >= PLATEAU.minPoints;
+    const vf = enough ? -relChange(vc.y[from], vc.y[argMin(vc.y, from)]) : NaN;
+    const z = enough ? trendZ(errorCurve(sig.val, start).y) : NaN;
+    signals.push({
+      signal: `${sig.val.tag} over the stretch: improvement / trend z`,
+      value: enough ? `${pct(vf)} / ${fmtNum(z, 3)}` : 'too few validations',
+      threshold: `≤ ${pct(PLATEAU.valGain, 0)} or z > ${PLATEAU.valZ}`,
+      step: start,
+      fired: enough && (vf <= PLATEAU.valGain || z > PLATEAU.valZ),
+    });
   }
   if (!signals.every((s) => s.fired)) return null;
   return { base, start, gain: flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
