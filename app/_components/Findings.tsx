@@ -3,6 +3,7 @@
 // parameters, the YAML and Python to paste, and a what-if LR overlay on the charts.
 import { useState } from 'react';
 import type { Finding } from '@/server/analysis/types';
+import { readSignals, scalarFields, fmtSignalValue, fmtScalar, fmtStep } from './evidence';
 
 const KIND_LABEL: Record<string, string> = {
   oscillation: 'Oscillation',
@@ -38,6 +39,51 @@ function Copy({ text, label }: { text: string; label: string }) {
   );
 }
 
+/**
+ * What a finding rests on, readable: its signals (value, threshold, step; the ones that did not fire
+ * dimmed), or for findings stored before signals existed their scalar fields. The raw JSON stays one
+ * click away.
+ */
+function Evidence({ evidence }: { evidence: Finding['evidence'] }) {
+  const [raw, setRaw] = useState(false);
+  const signals = readSignals(evidence);
+  const fields = signals.length ? [] : scalarFields(evidence);
+  return (
+    <div className="evidence" data-testid="evidence">
+      {signals.length ? (
+        <table className="vtable signals" data-testid="signals">
+          <thead>
+            <tr><th>signal</th><th className="num">value</th><th>threshold</th><th className="num">step</th><th /></tr>
+          </thead>
+          <tbody>
+            {signals.map((s, i) => (
+              <tr key={i} className={s.fired ? 'fired' : 'not-fired'} data-testid="signal-row" data-fired={String(s.fired)}>
+                <td>{s.signal}</td>
+                <td className="num" title={s.value === null ? 'not a finite number (NaN or ±∞)' : String(s.value)}>{fmtSignalValue(s.value)}</td>
+                <td>{s.threshold}</td>
+                <td className="num">{fmtStep(s.step)}</td>
+                <td>{s.fired ? <span className="badge fired">✓ fired</span> : <span className="small">not fired</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : fields.length ? (
+        <table className="vtable evidence-fields" data-testid="evidence-fields">
+          <tbody>
+            {fields.map(([k, v]) => (
+              <tr key={k} data-testid="evidence-field"><th>{k}</th><td className={typeof v === 'number' ? 'num' : ''}>{fmtScalar(v)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <button type="button" className="link small" aria-expanded={raw} data-testid="evidence-raw-toggle" onClick={() => setRaw((r) => !r)}>
+        {raw ? 'hide raw evidence' : 'raw evidence'}
+      </button>
+      {raw ? <pre data-testid="evidence-raw">{JSON.stringify(evidence, null, 2)}</pre> : null}
+    </div>
+  );
+}
+
 export function FindingsPanel({ findings, whatIf, onWhatIf }: { findings: Finding[]; whatIf: string; onWhatIf: (key: string | null) => void }) {
   if (!findings.length) {
     return (
@@ -57,10 +103,7 @@ export function FindingsPanel({ findings, whatIf, onWhatIf }: { findings: Findin
             <span className="muted">steps {f.startStep.toLocaleString()}–{f.endStep.toLocaleString()} · {f.metrics.join(', ')}</span>
           </div>
           <p>{f.summary}</p>
-          <details>
-            <summary className="muted">evidence</summary>
-            <pre>{JSON.stringify(f.evidence, null, 2)}</pre>
-          </details>
+          <Evidence evidence={f.evidence} />
           {f.suggestions.map((s, j) => {
             const key = `${i}.${j}`;
             return (
