@@ -83,10 +83,10 @@ export function relChange(a: number, b: number, scale?: number): number {
   return (b - a) / d;
 }
 
-/** Mann–Kendall z of a curve (no autocorrelation correction on few points). */
-export function trendZ(y: ArrayLike<number>): number {
+/** Mann–Kendall z of a curve (AR(1)-corrected on ≥ 30 points unless told otherwise). */
+export function trendZ(y: ArrayLike<number>, correction?: 'ar1' | 'none'): number {
   if (y.length < 4) return 0;
-  return mannKendall(Float64Array.from(y), y.length >= 30 ? 'ar1' : 'none').z;
+  return mannKendall(Float64Array.from(y), correction ?? (y.length >= 30 ? 'ar1' : 'none')).z;
 }
 
 export interface Signals {

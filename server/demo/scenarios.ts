@@ -179,12 +179,15 @@ export function trainValues(s: Scenario, step: number, cfg: ScenarioConfig, rand
   const l1 = (0.03 + 0.07 * d) * mult(0.04, n[0]) * (1 + osc) * Math.sqrt(g);
   const fm = (0.3 + 0.7 * d) * mult(0.05, n[1]) * (1 + osc) * g;
   const pl = (0.8 + 0.7 * d) * mult(0.03, n[2]) * (1 + osc) * Math.sqrt(g);
-  const genAdv = (4.3 + 0.4 * d + 5 * m) * mult(0.04, n[3]) * (1 + osc) * g;
+  // a too-large step shows most in the adversarial pair (real runs at 50× LaMa's LR: their swing around
+  // the trend reaches 0.5–2.5× their level, while L1 stays dominated by mask-size noise)
+  const swing = Math.exp(4 * osc);
+  const genAdv = (4.3 + 0.4 * d + 5 * m) * mult(0.04, n[3]) * swing * g;
   // discriminator logits: from 0 (chance) towards ±0.15 as both players learn; D runs away in gan_imbalance
   const real = 0.15 * learned + 3.8 * m + 0.04 * n[4] + 0.6 * osc;
   const fake = -0.1 * learned - 3.6 * m + 0.04 * n[5] - 0.6 * osc;
   const gp = 0.003 * (1 + 4 * m) * Math.exp(0.15 * n[6]) * g;
-  const discr = (softplus(-real) + softplus(fake) + gp) * mult(0.02, n[7]) * g;
+  const discr = (softplus(-real) + softplus(fake) + gp) * mult(0.02, n[7]) * (osc ? Math.exp(-4 * osc) : 1) * g;
 
   const out: Record<string, number> = {
     train_gen_l1: l1,

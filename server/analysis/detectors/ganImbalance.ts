@@ -1,7 +1,8 @@
 // GAN imbalance (docs/diagnosis.md §GAN imbalance), LaMa's adversarial pair after warm-up:
-//   the discriminator wins — its loss (train_discr_adv) keeps falling (window medians: last ≤ 0.8×
-//   first, Mann–Kendall z ≤ −3) while the generator's adversarial loss (train_gen_adv) keeps rising
-//   (last ≥ 1.3× first, z ≥ 3). Healthy LaMa runs settle both within the first epochs.
+//   the discriminator wins — its loss (train_discr_adv) falls (window medians: last ≤ 0.8× first)
+//   while the generator's adversarial loss (train_gen_adv) rises (last ≥ 1.3× first), one of the two
+//   trends beyond noise (Mann–Kendall |z| ≥ 2.5 on 16 window medians). Healthy LaMa runs settle both
+//   within the first epochs.
 // Onset: where D's loss went below 0.2 for good (softplus margin > 1.5 logits: D separates real and
 // fake with confidence), else where G's loss had made half of its rise.
 import type { AnalysisInput, Finding, Signal } from '../types';
@@ -11,7 +12,7 @@ import { blockCurve, pickSignals, smooth, trendZ, windowMedians } from '../signa
 export const GAN = {
   genRise: 1.3,
   discFall: 0.8,
-  z: 3,
+  z: 2.5,
   confidentDiscLoss: 0.2,
   warmShare: 0.1,
   minBlocks: 16,
@@ -28,15 +29,18 @@ export function detectGanImbalance(input: AnalysisInput): Finding[] {
   const wd = windowMedians(d.y, 8);
   const rise = wg[0] > 0 ? wg[7] / wg[0] : 0;
   const fall = wd[0] > 0 ? wd[7] / wd[0] : Infinity;
-  const zg = trendZ(g.y);
-  const zd = trendZ(d.y);
+  // trend on 16 window medians (no autocorrelation correction: the medians are far apart), so a rise
+  // that happens in a few epochs and then holds counts as fully as a steady one
+  const zg = trendZ(windowMedians(g.y, 16), 'none');
+  const zd = trendZ(windowMedians(d.y, 16), 'none');
   const signals: Signal[] = [
     { signal: `${sig.genAdv!.tag} end ÷ start (after warm-up)`, value: rise, threshold: `≥ ${GAN.genRise}`, step: g.steps[0], fired: rise >= GAN.genRise },
-    { signal: `${sig.genAdv!.tag} trend (Mann–Kendall z)`, value: zg, threshold: `≥ ${GAN.z}`, step: g.steps[0], fired: zg >= GAN.z },
     { signal: `${sig.discAdv!.tag} end ÷ start (after warm-up)`, value: fall, threshold: `≤ ${GAN.discFall}`, step: d.steps[0], fired: fall <= GAN.discFall },
-    { signal: `${sig.discAdv!.tag} trend (Mann–Kendall z)`, value: zd, threshold: `≤ −${GAN.z}`, step: d.steps[0], fired: zd <= -GAN.z },
+    { signal: `${sig.genAdv!.tag} rising (Mann–Kendall z, 16 window medians)`, value: zg, threshold: `≥ ${GAN.z}, or D's fall below`, step: g.steps[0], fired: zg >= GAN.z },
+    { signal: `${sig.discAdv!.tag} falling (Mann–Kendall z, 16 window medians)`, value: zd, threshold: `≤ −${GAN.z}, or G's rise above`, step: d.steps[0], fired: zd <= -GAN.z },
   ];
-  if (!signals.every((s) => s.fired)) return [];
+  // both ratios, and at least one of the two trends beyond noise (D's loss is the noisier one)
+  if (!(signals[0].fired && signals[1].fired && (signals[2].fired || signals[3].fired))) return [];
   // onset: D's loss below the confident level from here on, else G's half-rise
   let onset: number | null = null;
   const ds = smooth(d.y, 2 * Math.floor(d.y.length / 200) + 5);

@@ -5,7 +5,7 @@
 //   S2 it has not slowed: its second half gained ≥ 0.5× its first (converging runs: 0.0–0.3), and the
 //      progress is small (under 25% of the starting level) — or, in a GAN, the adversarial losses drift
 //      at the same pace all run long (both halves, ratio ≥ 0.4), where a healthy GAN settles in its
-//      first epochs;
+//      first epochs (either witness suffices in a GAN);
 //   S3 it moved at all (≥ 0.2%): a constant curve is a plateau, not slow progress.
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum, pct } from '../format';
@@ -43,24 +43,28 @@ export function detectSlowConvergence(input: AnalysisInput): Finding[] {
   const z = trendZ(tail);
   const ratio = g.first > 0 ? g.second / g.first : g.second > 0 ? Infinity : 0;
   const rel = -relChange(g.start, g.start - g.total);
-  const signals: Signal[] = [
+  const common: Signal[] = [
     { signal: `${base.tag} trend over the last ${pct(SLOW.tailShare, 0)} (Mann–Kendall z)`, value: z, threshold: `≤ ${SLOW.tailZ}`, step: c.steps[c.steps.length - tail.length], fired: z <= SLOW.tailZ },
     { signal: `${base.tag} moved over the run`, value: pct(rel), threshold: `≥ ${pct(SLOW.minGain)}`, step: null, fired: rel >= SLOW.minGain },
   ];
+  const steady: Signal[] = [
+    { signal: `${base.tag} second-half gain ÷ first-half gain`, value: Number.isFinite(ratio) ? ratio : 'first half flat', threshold: `≥ ${SLOW.halfRatio}`, step: null, fired: g.second > 0 && ratio >= SLOW.halfRatio },
+    { signal: `${base.tag} total improvement`, value: pct(rel), threshold: `< ${pct(SLOW.maxGain, 0)} of its start`, step: null, fired: rel < SLOW.maxGain },
+  ];
+  // In a GAN the validation L1 can improve at a similar pace in healthy and slow runs; the adversarial
+  // losses tell them apart (healthy: settled after the first epochs, second-half move ≈ 0). Either
+  // witness suffices there: the adversarial drift, or the steady small progress of the curve itself.
+  let drift: Signal | null = null;
   if (sig.gan) {
-    // a GAN's validation L1 improves at a similar pace in healthy and slow runs; its adversarial losses
-    // tell them apart (healthy: settled after the first epochs, second-half move ≈ 0)
-    const drift = [sig.genAdv!, sig.discAdv!].map((s) => {
+    const parts = [sig.genAdv!, sig.discAdv!].map((s) => {
       const h = halfGains(blockCurve(s).y);
       return { tag: s.tag, ratio: h.first > 0 && h.second > 0 ? h.second / h.first : 0 };
     });
-    const ok = drift.every((d) => d.ratio >= SLOW.ganHalfRatio);
-    signals.push({ signal: `adversarial losses still drifting (second-half ÷ first-half move)`, value: drift.map((d) => `${d.tag} ${fmtNum(d.ratio, 2)}`).join(', '), threshold: `≥ ${SLOW.ganHalfRatio} each`, step: null, fired: ok });
-  } else {
-    signals.push({ signal: `${base.tag} second-half gain ÷ first-half gain`, value: Number.isFinite(ratio) ? ratio : 'first half flat', threshold: `≥ ${SLOW.halfRatio}`, step: null, fired: g.second > 0 && ratio >= SLOW.halfRatio });
-    signals.push({ signal: `${base.tag} total improvement`, value: pct(rel), threshold: `< ${pct(SLOW.maxGain, 0)} of its start`, step: null, fired: rel < SLOW.maxGain });
+    drift = { signal: 'adversarial losses still drifting (second-half ÷ first-half move)', value: parts.map((d) => `${d.tag} ${fmtNum(d.ratio, 2)}`).join(', '), threshold: `≥ ${SLOW.ganHalfRatio} each`, step: null, fired: parts.every((d) => d.ratio >= SLOW.ganHalfRatio) };
   }
-  if (!signals.every((s) => s.fired)) return [];
+  const all = (xs: Signal[]) => xs.every((x) => x.fired);
+  if (!all(common) || !(all(steady) || drift?.fired)) return [];
+  const signals = [...common, ...(drift?.fired ? [drift] : steady), ...(drift && !drift.fired ? [drift] : [])];
   const lr = input.events.lrAt(input.budget.lastStep) ?? input.budget.genLr;
   return [
     {
