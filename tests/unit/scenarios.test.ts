@@ -212,7 +212,9 @@ describe.each(SEEDS)('scenario shapes (seed %s)', (seed) => {
     const g = residuals(tags.train_gen_adv.slice(i0));
     const d = residuals(tags.train_discr_adv.slice(i0));
     const corr = g.reduce((a, x, i) => a + x * d[i], 0) / Math.sqrt(g.reduce((a, x) => a + x * x, 0) * d.reduce((a, x) => a + x * x, 0));
-    expect(corr).toBeLessThan(-0.5);
+    expect(corr).toBeLessThan(-0.3);
+    // the adversarial pair swings by about its own level, as in real runs at too high an LR
+    for (const tag of ['train_gen_adv', 'train_discr_adv']) expect(sd(residuals(tags[tag].slice(i0)))).toBeGreaterThan(0.5);
   });
 
   it('plateau: decays, then flat from ~30 %', () => {

@@ -151,6 +151,11 @@ export function detectGpuUnderutilization(input: AnalysisInput): Finding[] {
         idleFraction: idle,
         windows: wins.map((w) => ({ medianUtil: w.median, idleFraction: w.idle, flagged: w.bad })),
         samples: samples.length,
+        signals: [
+          { signal: 'median GPU utilisation while training', value: `${Math.round(med)}%`, threshold: `< ${GPU.lowMedian}% in a window`, step: stepAt(onsetSample), fired: !gappy },
+          { signal: `samples below ${GPU.idleUtil}% while training`, value: pct(idle, 0), threshold: `> ${pct(GPU.idleFraction, 0)} in a window`, step: stepAt(onsetSample), fired: gappy },
+          { signal: 'windows flagged', value: `${badCount} of ${wins.length}`, threshold: '≥ 2 in a row and ≥ 1/3', step: null, fired: true },
+        ],
         thresholds: { lowMedian: GPU.lowMedian, idleUtil: GPU.idleUtil, idleFraction: GPU.idleFraction, windows: GPU.windows },
       },
       suggestions: [],

@@ -1,0 +1,46 @@
+// The detectors on real training runs: every labelled kind found (onset not before the label's, less a
+// tolerance), nothing outside the labels' expected + acceptable kinds, nothing on healthy runs.
+import { describe, expect, it } from 'vitest';
+import { diagnoseRun } from '../../../server/analysis/diagnose';
+import { alarms, onsetTolerance } from '../../../scripts/eval/score';
+import { loadSet, setAvailable, type LabelledRun } from '../../../scripts/eval/sets';
+
+function check(r: LabelledRun) {
+  const found = alarms(diagnoseRun(r.run));
+  const kinds = new Set(found.map((f) => f.kind));
+  for (const k of r.expected) {
+    expect(kinds, `${r.id}: expected ${k}, got ${[...kinds].join(', ') || 'nothing'}`).toContain(k);
+    const onset = r.onsets[k];
+    if (onset !== undefined) {
+      const f = found.find((x) => x.kind === k)!;
+      expect(f.startStep, `${r.id}: ${k} starts at ${f.startStep}, labelled ${onset}`).toBeGreaterThanOrEqual(onset - onsetTolerance(r.run));
+    }
+  }
+  for (const k of kinds) expect([...r.expected, ...r.acceptable], `${r.id}: unexpected ${k}`).toContain(k);
+  // every finding explains itself: a sentence and the signals that fired
+  for (const f of found) {
+    expect(f.summary.length).toBeGreaterThan(20);
+    expect(f.evidence.signals?.some((s) => s.fired)).toBe(true);
+  }
+}
+
+describe('diagnosis on lama-devset (ten real LaMa-shaped trainings)', () => {
+  const runs = loadSet('lama-devset');
+  it('holds ten labelled runs', () => expect(runs).toHaveLength(10));
+  for (const r of runs) it(`${r.id}: ${r.expected.join(', ') || 'healthy'}`, () => check(r));
+
+  it('overfitting names the best checkpoint and the signals in one sentence', () => {
+    const r = runs.find((x) => x.expected.includes('overfitting'))!;
+    const f = diagnoseRun(r.run).find((x) => x.kind === 'overfitting')!;
+    expect(f.startStep).toBe(1385);
+    expect(f.summary).toMatch(/val_gen_l1 was best at step 1385/);
+    expect(f.summary).toMatch(/train_gen_l1 kept falling \d+%/);
+    expect(f.summary).toContain('epoch=');
+  });
+});
+
+// other people's runs live in ../shared only (never copied into the repository)
+describe.runIf(setAvailable('real-lightning'))('diagnosis on real-lightning (22 public Lightning runs)', () => {
+  const runs = setAvailable('real-lightning') ? loadSet('real-lightning') : [];
+  for (const r of runs) it(`${r.id}: ${r.expected.join(', ') || 'healthy'}`, () => check(r));
+});
