@@ -34,6 +34,8 @@ export interface RunContext {
   dataset?: 'celeba' | 'places' | (string & {}) | null;
   /** data.num_workers (or the train data loader's), when configured */
   numWorkers?: number | null;
+  /** LaMa's R1 penalty weight losses.adversarial.gp_coef, when configured */
+  gpCoef?: number | null;
 }
 
 export interface RunData {

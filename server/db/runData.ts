@@ -4,6 +4,17 @@ import type Database from 'better-sqlite3';
 import { getRun } from './runs';
 import { classifyTag } from '../domain/tags';
 import type { RunData, SeriesInput } from '../analysis/types';
+import { configNameFromRunName, datasetOf, gpCoefOf, numWorkersOf, type ConfigValue } from '../ingest/hydraConfig';
+
+/** A stored JSON column, or null when it is absent or does not parse. */
+function json(text: string | null): ConfigValue {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as ConfigValue;
+  } catch {
+    return null;
+  }
+}
 
 /** The run as the detectors see it: every tag with a role, full resolution, segments and wall times. */
 export function loadRunData(sqlite: Database.Database, runId: number): RunData | null {
@@ -36,6 +47,11 @@ export function loadRunData(sqlite: Database.Database, runId: number): RunData |
     if (role === 'lr') lr.push(load(t.id, t.tag));
     else if (role !== 'ignore') series.push(load(t.id, t.tag));
   }
+  // the data set and workers come from the stored config, not from columns: nothing else needs them
+  const config = json(run.config);
+  const overrides = json(run.overrides);
+  // LaMa folders carry the config name (`<user>_<date>_train_<config>_`) when .hydra/hydra.yaml is missing
+  const configName = run.configName ?? (run.kind === 'lama' ? configNameFromRunName(run.name, run.runTitle) : null);
   const gpu = sqlite.prepare('SELECT time, util FROM gpu_samples WHERE run_id = ? ORDER BY time, id').all(runId) as { time: number | null; util: number | null }[];
   return {
     context: {
@@ -50,6 +66,10 @@ export function loadRunData(sqlite: Database.Database, runId: number): RunData |
       gradientClipVal: run.gradientClipVal,
       scheduler: run.scheduler ? (JSON.parse(run.scheduler) as unknown) : null,
       lastStep,
+      configName,
+      dataset: datasetOf(config, Array.isArray(overrides) ? overrides.map(String) : null, configName),
+      numWorkers: numWorkersOf(config),
+      gpCoef: gpCoefOf(config),
     },
     series,
     gpu,

@@ -176,3 +176,72 @@ export function tbDirOf(config: ConfigValue): string | null {
   const v = resolveRef(config, getPath(config, 'location.tb_dir'));
   return typeof v === 'string' && !v.includes('${') ? v : null;
 }
+
+/**
+ * The config name from a LaMa run folder `<user>_<YYYY-MM-DD_HH-MM-SS>_<job>_<config>_<run_title>`
+ * (hydra/overrides.yaml), for runs whose `.hydra/hydra.yaml` was not copied. The timestamp anchors the
+ * split (user names contain `_`); a non-empty run title is cut off the end. Config names may contain
+ * `_` themselves, so with an unknown title the whole tail is the name.
+ */
+export function configNameFromRunName(name: string, runTitle: string | null = null): string | null {
+  const m = /\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_([A-Za-z0-9-]+)_(.+)$/.exec(name) ?? /^.+?_(train)_(.+)$/.exec(name);
+  if (!m) return null;
+  let tail = m[2].replace(/_$/, '');
+  if (runTitle && tail.endsWith(`_${runTitle}`)) tail = tail.slice(0, -runTitle.length - 1);
+  return tail || null;
+}
+
+/** `data.num_workers`, else the training data loader's own `num_workers` (LaMa: 3 in the shipped data configs). */
+export function numWorkersOf(config: ConfigValue): number | null {
+  const v = num(config, 'data.num_workers') ?? num(config, 'data.train.dataloader_kwargs.num_workers');
+  return v === null ? null : Math.round(v);
+}
+
+/** LaMa's R1 gradient-penalty weight (`losses.adversarial.gp_coef`; 0.001 in lama-fourier). */
+export function gpCoefOf(config: ConfigValue): number | null {
+  return num(config, 'losses.adversarial.gp_coef');
+}
+
+/** `${a.b}` references inside a longer string replaced by their values (OmegaConf string interpolation). */
+function interpolate(root: ConfigValue, text: string): string {
+  return text.replace(/\$\{([A-Za-z0-9_.]+)\}/g, (whole, ref: string) => {
+    const v = resolveRef(root, getPath(root, ref));
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : whole;
+  });
+}
+
+/** A data set named in a location / path / config name: CelebA(-HQ) and Places2 by their usual spellings. */
+function knownDataset(text: string): 'celeba' | 'places' | null {
+  if (/celeb/i.test(text)) return 'celeba';
+  if (/places/i.test(text)) return 'places';
+  return null;
+}
+
+/**
+ * The data set a LaMa run trains on, from (in order of trust) a `location=<name>` override, the config's
+ * `location` when it is still a group name (an uncomposed training config or its `defaults` list), the data
+ * root / training folder path, then the config name (`lama-fourier-celeba`). 'celeba' / 'places' when one
+ * of those names them, else the location's own name (or the data root's folder name), else null.
+ */
+export function datasetOf(config: ConfigValue, overrides: string[] | null, configName: string | null): string | null {
+  const named: string[] = [];
+  for (const o of overrides ?? []) {
+    const m = /^\+*location=(.+)$/.exec(o.trim());
+    if (m) named.push(m[1].trim());
+  }
+  const loc = getPath(config, 'location');
+  if (typeof loc === 'string') named.push(loc);
+  const defaults = getPath(config, 'defaults');
+  if (Array.isArray(defaults)) for (const d of defaults) if (isObject(d) && typeof d.location === 'string') named.push(d.location);
+  // `${location.data_root_dir}/train` is resolved; what stays unresolved (`${env:…}`) says nothing
+  const root = str(config, 'location.data_root_dir');
+  const paths = [root, str(config, 'data.train.indir')].filter((p): p is string => p !== null).map((p) => interpolate(config, p).replace(/\$\{[^}]*\}/g, ''));
+  for (const text of [...named, ...paths, configName ?? '']) {
+    const k = knownDataset(text);
+    if (k) return k;
+  }
+  if (named.length) return named[0];
+  const folder = root ? interpolate(config, root).split(/[\\/]+/).filter((x) => x && !x.includes('${')).pop() : undefined;
+  if (folder) return folder.replace(/_dataset$/, '');
+  return null;
+}
