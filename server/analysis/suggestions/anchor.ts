@@ -3,7 +3,6 @@
 // what the run last trained with — pulled into the reference table's range for the batch size, with D at
 // LaMa's G/10. The causes of an LR that was too high or still rising are named, so the title can say why.
 import { fmtNum } from '../format';
-import { lowerBound } from '../robust';
 import type { AnalysisInput } from '../types';
 import type { LrPair, SuggestionContext } from './templates';
 import { referenceLrRange } from './lrScaling';
@@ -81,7 +80,7 @@ export function runSchedulerOf(scheduler: unknown): RunScheduler | null {
       .map((k) => {
         const src = [spec, spec.kwargs, spec.init_args].find((x) => isObj(x) && x[k] !== undefined) as Obj | undefined;
         const v = src?.[k];
-        return v === undefined ? null : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' ? fmtNum(v) : String(v)}`;
+        return v === undefined ? null : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' ? fmtNum(v, 6) : String(v)}`;
       })
       .filter((x): x is string => x !== null);
     return { path, name, text: `${name}(${args.join(', ')})${interval ? `, stepped per ${perStep ? 'iteration' : interval}` : ''}`, gamma: specNum(spec, 'gamma'), perStep };
@@ -99,25 +98,25 @@ function causesOf(input: AnalysisInput, ctx: SuggestionContext, onset: number, b
   if (rs && rs.gamma !== null && rs.gamma > 1) {
     const per = rs.perStep ? 'iteration' : 'epoch';
     out.push(`${rs.name}(gamma=${fmtNum(rs.gamma, 4)}) per ${per}: ×10 every ${Math.ceil(Math.log(10) / Math.log(rs.gamma))} ${per}s`);
-  } else if (input.events.lrSource === 'logged') {
-    const rising = risingLr(input, ctx, onset);
+  } else if (input.events.lrSource === 'logged' || input.events.lrSource === 'config') {
+    const rising = risingLr(input, ctx, onset, input.events.lrSource === 'logged' ? 'logged' : 'configured');
     if (rising) out.push(rising);
   }
   if (ctx.lama) {
     // far above LaMa's defaults: beyond the band of the table row, or 10× the default without a batch size
     const gLimit = ref ? band(ref.range)[1] : 10 * LAMA_G_LR;
-    if (before.genLr > gLimit) out.push(`G LR ${fmtNum(before.genLr)} is ${fmtNum(before.genLr / LAMA_G_LR, 2)}× LaMa's default ${fmtNum(LAMA_G_LR)}`);
-    if (before.discLr !== null && before.discLr > gLimit / LAMA_RATIO) out.push(`D LR ${fmtNum(before.discLr)} is ${fmtNum(before.discLr / LAMA_D_LR, 2)}× LaMa's default ${fmtNum(LAMA_D_LR)}`);
-    if (before.discLr !== null && before.discLr > before.genLr) out.push(`D LR above G's (${fmtNum(before.discLr / before.genLr, 2)}× G; LaMa trains D at G/10)`);
+    if (before.genLr > gLimit) out.push(`G LR ${fmtNum(before.genLr)} is ${fmtNum(before.genLr / LAMA_G_LR)}× LaMa's default ${fmtNum(LAMA_G_LR)}`);
+    if (before.discLr !== null && before.discLr > gLimit / LAMA_RATIO) out.push(`D LR ${fmtNum(before.discLr)} is ${fmtNum(before.discLr / LAMA_D_LR)}× LaMa's default ${fmtNum(LAMA_D_LR)}`);
+    if (before.discLr !== null && before.discLr > before.genLr) out.push(`D LR above G's (${fmtNum(before.discLr / before.genLr)}× G; LaMa trains D at G/10)`);
   }
   return out;
 }
 
 /**
- * A logged LR that is still climbing at the onset (≥ 2× its first value, never falling): geometric growth
- * is a schedule with gamma > 1, slower growth a warm-up that never ends.
+ * A logged (or configured) LR that is still climbing at the onset (≥ 2× its first value, never falling):
+ * geometric growth is a schedule with gamma > 1, slower growth a warm-up that never ends.
  */
-function risingLr(input: AnalysisInput, ctx: SuggestionContext, onset: number): string | null {
+function risingLr(input: AnalysisInput, ctx: SuggestionContext, onset: number, source: 'logged' | 'configured'): string | null {
   const first = input.budget.firstStep;
   const lr0 = ctx.lrAt(first);
   const lr1 = ctx.lrAt(onset - 1);
@@ -125,11 +124,9 @@ function risingLr(input: AnalysisInput, ctx: SuggestionContext, onset: number): 
   // never falling on the way (a restart or a cyclic schedule is not a warm-up)
   const n = 16;
   let prev = lr0;
-  const pts: number[] = [];
   for (let i = 1; i <= n; i++) {
     const v = ctx.lrAt(first + ((onset - 1 - first) * i) / n);
     if (v < prev * 0.999) return null;
-    pts.push(v);
     prev = v;
   }
   // equal log growth in both halves → exponential; a linear ramp's log growth shrinks
@@ -138,30 +135,51 @@ function risingLr(input: AnalysisInput, ctx: SuggestionContext, onset: number): 
   const g2 = Math.log(lr1 / half);
   if (g1 > 0 && g2 > 0.6 * g1) {
     const perStep = Math.exp((g1 + g2) / Math.max(1, onset - 1 - first));
-    return `an LR schedule with gamma > 1 (the logged LR grows ×${fmtNum(perStep, 4)} per step: ${fmtNum(lr0)} → ${fmtNum(lr1)} by step ${onset - 1})`;
+    return `an LR schedule with gamma > 1 (the ${source} LR grows ×${fmtNum(perStep, 4)} per step: ${fmtNum(lr0)} → ${fmtNum(lr1)} by step ${onset - 1})`;
   }
-  return `a warm-up that never ends (the logged LR still rises at step ${onset - 1}: ${fmtNum(lr0)} → ${fmtNum(lr1)})`;
+  return `a warm-up that never ends (the ${source} LR still rises at step ${onset - 1}: ${fmtNum(lr0)} → ${fmtNum(lr1)})`;
+}
+
+/**
+ * The G LR in force at a step: logged or recognised from the config by the schedule events; an
+ * ExponentialLR the events do not model is replayed here (LR × gamma per step or per epoch), so a run
+ * that logs no LR under an exploding schedule is not taken to train at its configured LR.
+ */
+function lrAtStep(input: AnalysisInput, ctx: SuggestionContext, step: number): number {
+  const src = input.events.lrSource;
+  const rs = runSchedulerOf(input.run.context.scheduler);
+  const base = input.budget.genLr;
+  if (src === 'logged' || src === 'config' || !rs || !/^exponentiallr$/i.test(rs.name) || rs.gamma === null || base === null) return ctx.lrAt(step);
+  const ep = input.budget.epochSteps;
+  const n = rs.perStep ? step + 1 : ep ? Math.floor((step + 1) / ep) : 0;
+  return base * Math.pow(rs.gamma, n);
 }
 
 /** The LRs the run trained with just before `onset`, its table row and what drove the LR up. */
 export function anchorAt(input: AnalysisInput, ctx: SuggestionContext, onset: number): Anchor {
-  const genLr = ctx.lrAt(Math.max(input.budget.firstStep, onset - 1));
+  const genLr = lrAtStep(input, ctx, Math.max(input.budget.firstStep, onset - 1));
   // D follows G's schedule (one schedule shape for both) at the configured ratio
   const discLr = ctx.discLr !== null ? genLr * (ctx.discLr / ctx.genLr) : null;
   const before = { genLr, discLr };
   const batch = ctx.batchSize;
   // the table is for LaMa-style GANs trained with Adam; a generic run is anchored on its own LR
   const ref = ctx.lama && batch && batch > 0 ? { ...referenceLrRange(batch), batch } : null;
-  const noRef = ref ? null : !ctx.lama ? 'the batch table is for LaMa-style GANs' : 'batch size unknown';
+  const noRef = ref ? null : !ctx.lama ? 'no batch table for non-LaMa runs' : 'batch size unknown';
   return { onset, before, ref, noRef, lama: ctx.lama, causes: causesOf(input, ctx, onset, before, ref) };
 }
 
-/** D at LaMa's G/10, never above the D the run trained with when `capAtBefore` (after a divergence). */
+/**
+ * D at LaMa's G/10 — never above the D the run trained with when `capAtBefore` (after a divergence) —
+ * and the words for it when that changes the run's own G:D ratio.
+ */
 function discFor(a: Anchor, genLr: number, capAtBefore: boolean): { discLr: number | null; note: string } {
-  if (a.before.discLr === null) return { discLr: null, note: '' };
+  const d0 = a.before.discLr;
+  if (d0 === null) return { discLr: null, note: '' };
   const d = genLr / LAMA_RATIO;
-  if (capAtBefore && d > a.before.discLr * (1 + 1e-9)) return { discLr: a.before.discLr, note: `D stays at ${fmtNum(a.before.discLr)} (below G/10, not raised)` };
-  return { discLr: d, note: 'D at G/10' };
+  if (capAtBefore && d > d0 * (1 + 1e-9)) return { discLr: d0, note: `D stays at ${fmtNum(d0)} (below G/10: not raised)` };
+  const sameRatio = Math.abs(a.before.genLr / d0 - LAMA_RATIO) < 1e-6 * LAMA_RATIO;
+  const was = d0 > a.before.genLr ? `${fmtNum(d0 / a.before.genLr, 3)}× G` : `G/${fmtNum(a.before.genLr / d0, 3)}`;
+  return { discLr: d, note: sameRatio ? '' : `D at G/10 (was ${fmtNum(d0)}, ${was})` };
 }
 
 const join = (...parts: string[]) => parts.filter(Boolean).join('; ');
@@ -169,7 +187,7 @@ const join = (...parts: string[]) => parts.filter(Boolean).join('; ');
 /**
  * Lower the LR after a divergence / oscillation: the LR before onset × factor, never above it, pulled back
  * into the table's range when it is far above it. An LR already below the range is not lowered further
- * (and never raised: the title says so).
+ * (and never raised: the note says so).
  */
 export function lowered(a: Anchor, factor: number): AnchoredLr {
   const g0 = a.before.genLr;
@@ -177,28 +195,24 @@ export function lowered(a: Anchor, factor: number): AnchoredLr {
   let note = '';
   let outside = false;
   if (a.ref) {
-    const [lo, hi] = a.ref.range;
     const [blo, bhi] = band(a.ref.range);
     if (g > bhi) {
-      g = Math.min(hi, g0);
+      g = Math.min(a.ref.range[1], g0);
       note = `back into the table's range for batch ${a.ref.batch} (${rangeText(a)})`;
+    } else if (g < blo && g0 >= blo) {
+      g = blo;
+      note = `G ${fmtNum(g)}, the bottom of the band around the batch-${a.ref.batch} range (${rangeText(a)}): the LR is not the likely cause`;
     } else if (g < blo) {
-      if (g0 >= blo) {
-        g = blo;
-        note = `G ${fmtNum(g)}: the bottom of the batch-${a.ref.batch} range ÷ 2 (${rangeText(a)}) — the LR is not the likely cause`;
-      } else {
-        g = g0;
-        outside = true;
-        note = `G stays at ${fmtNum(g0)}, below the table's range for batch ${a.ref.batch} (${rangeText(a)}): not raised after this finding`;
-      }
+      g = g0;
+      outside = true;
+      note = `G stays at ${fmtNum(g0)}, below the table's range for batch ${a.ref.batch} (${rangeText(a)}): not raised after this finding`;
     }
-    void lo;
   } else if (a.lama && g > 10 * LAMA_G_LR) {
     g = Math.min(LAMA_G_LR, g0);
     note = `back to LaMa's default G ${fmtNum(LAMA_G_LR)} (batch size unknown)`;
   } else note = `from the LR before step ${a.onset} (G ${fmtNum(g0)}; ${a.noRef})`;
   const d = discFor(a, g, true);
-  return { genLr: g, discLr: d.discLr, note: join(note, a.ref && !outside ? d.note : d.note.startsWith('D stays') ? d.note : ''), outside };
+  return { genLr: g, discLr: d.discLr, note: join(note, d.note), outside };
 }
 
 /** Keep the LR before onset when it is within the table's band, else bring it back into the range. */
@@ -207,18 +221,16 @@ export function kept(a: Anchor): AnchoredLr {
   let g = g0;
   let note = '';
   if (a.ref && !inBand(g0, a.ref.range)) {
-    const [lo, hi] = a.ref.range;
-    g = g0 > hi ? hi : lo;
+    g = g0 > a.ref.range[1] ? a.ref.range[1] : a.ref.range[0];
     note = `G ${fmtNum(g0)} → ${fmtNum(g)}: back into the table's range for batch ${a.ref.batch} (${rangeText(a)})`;
   } else if (!a.ref) note = `from the LR before step ${a.onset} (G ${fmtNum(g0)}; ${a.noRef})`;
   const d = discFor(a, g, false);
-  const dChanged = a.before.discLr !== null && d.discLr !== null && Math.abs(d.discLr - a.before.discLr) > 1e-9 * a.before.discLr;
-  return { genLr: g, discLr: d.discLr, note: join(note, dChanged ? d.note : ''), outside: false };
+  return { genLr: g, discLr: d.discLr, note: join(note, d.note), outside: false };
 }
 
 /**
  * Raise the LR for slow convergence: × factor, at least to the bottom of the table's range, at most its
- * top — unless the LR is already at or above the top (then × 2 within the band, or beyond it, said why).
+ * top — unless the LR is already at or above the top (then × 2 within the band, or × 1.5 beyond it, said why).
  */
 export function raised(a: Anchor, factor: number): AnchoredLr {
   const g0 = a.before.genLr;
@@ -227,24 +239,20 @@ export function raised(a: Anchor, factor: number): AnchoredLr {
   let outside = false;
   if (a.ref) {
     const [lo, hi] = a.ref.range;
-    const bhi = band(a.ref.range)[1];
     if (g0 < hi) g = Math.min(Math.max(g, lo), hi);
-    else if (g0 * 2 <= bhi) g = g0 * 2;
+    else if (g0 * 2 <= band(a.ref.range)[1]) g = g0 * 2;
     else {
       g = g0 * 1.5;
       outside = true;
       note = `above the table's range for batch ${a.ref.batch} (${rangeText(a)}): G ${fmtNum(g0)} already exceeds it and still converges slowly`;
     }
-    if (!outside && g0 < lo) note = `into the table's range for batch ${a.ref.batch} (${rangeText(a)})`;
+    if (g0 < lo) note = `into the table's range for batch ${a.ref.batch} (${rangeText(a)})`;
   } else note = `from the LR before step ${a.onset} (G ${fmtNum(g0)}; ${a.noRef})`;
   const d = discFor(a, g, false);
-  return { genLr: g, discLr: d.discLr, note: join(note, d.discLr !== null && a.before.discLr !== null && Math.abs(a.before.discLr * (g / g0) - d.discLr) > 1e-9 * d.discLr ? d.note : ''), outside };
+  return { genLr: g, discLr: d.discLr, note: join(note, d.note), outside };
 }
 
 /** Whether a G LR lies in the table's band for the anchor's batch size (true when there is no table row). */
 export function withinTable(a: Anchor, genLr: number): boolean {
   return !a.ref || inBand(genLr, a.ref.range);
 }
-
-/** lowerBound re-export keeps the robust helpers in one import for callers that sample LR curves. */
-export { lowerBound };

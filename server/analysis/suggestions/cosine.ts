@@ -1,7 +1,7 @@
 // Cosine annealing, warm restarts (SGDR, Loshchilov & Hutter 2017), cyclical LR (Smith 2017) and
 // one-cycle (Smith & Topin) — rules §3.3–3.5. All are stepped every iteration (interval 'step').
 import type { Suggestion } from '../types';
-import type { SuggestionContext } from './templates';
+import type { LrPair, SuggestionContext } from './templates';
 import { fmtNum, pyNum, sig } from '../format';
 import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
@@ -12,6 +12,8 @@ export interface WarmRestartOptions {
   etaMinFactor: number;
   /** the schedule starts here (resume from the checkpoint at this step); default: the first step */
   startStep?: number;
+  /** the LRs each cycle starts from (default: the context's) */
+  base?: LrPair;
   title?: string;
   reason: string;
 }
@@ -29,9 +31,10 @@ export function sgdrLr(s: number, base: number, etaMin: number, t0: number, tMul
 
 export function cosineWarmRestarts(ctx: SuggestionContext, o: WarmRestartOptions): Suggestion {
   const t0 = Math.max(1, Math.round(o.t0));
-  const base = ctx.genLr;
+  const base = o.base?.genLr ?? ctx.genLr;
+  const discBase = o.base ? o.base.discLr : ctx.discLr;
   const etaMin = base * o.etaMinFactor;
-  const etaMinD = ctx.discLr !== null ? ctx.discLr * o.etaMinFactor : null;
+  const etaMinD = discBase !== null ? discBase * o.etaMinFactor : null;
   const from = o.startStep ?? ctx.firstStep;
   const restarts: number[] = [];
   for (let st = from + t0, len = t0 * o.tMult; st <= ctx.lastStep; st += len, len *= o.tMult) restarts.push(st);
@@ -41,7 +44,8 @@ export function cosineWarmRestarts(ctx: SuggestionContext, o: WarmRestartOptions
     eta_min: sig(etaMin),
     discEtaMin: sig(etaMinD),
     genLr: sig(base),
-    discLr: sig(ctx.discLr),
+    discLr: sig(discBase),
+    previousGenLr: sig(ctx.genLr),
     startStep: from,
     restartsAtSteps: restarts,
     interval: 'step',
@@ -49,7 +53,7 @@ export function cosineWarmRestarts(ctx: SuggestionContext, o: WarmRestartOptions
   };
   if (ctx.assumedLr) params.assumedLaMaDefaults = true;
   const sched = (em: number) => ({ kind: 'CosineAnnealingWarmRestarts', T_0: t0, T_mult: o.tMult, eta_min: em, interval: 'step' });
-  const config = optimizersYaml(ctx, 'lrscope_sgdr', base, ctx.discLr, { generator: sched(etaMin), ...(etaMinD !== null ? { discriminator: sched(etaMinD) } : {}) }, `${o.reason}; cosine from lr to ${fmtNum(o.etaMinFactor)}·lr, restarting after ${t0} iterations, cycles × ${o.tMult}`);
+  const config = optimizersYaml(ctx, 'lrscope_sgdr', base, discBase, { generator: sched(etaMin), ...(etaMinD !== null ? { discriminator: sched(etaMinD) } : {}) }, `${o.reason}; cosine from lr to ${fmtNum(o.etaMinFactor)}·lr, restarting after ${t0} iterations, cycles × ${o.tMult}`);
   const expr = (em: number) => `torch.optim.lr_scheduler.CosineAnnealingWarmRestarts({opt}, T_0=${t0}, T_mult=${o.tMult}, eta_min=${pyNum(em)})`;
   let code = configureOptimizersCode(ctx, { expr: expr(etaMin), interval: 'step' }, etaMinD !== null ? { expr: expr(etaMinD), interval: 'step' } : null, `stepped every iteration, so T_0 counts iterations: first restart after ${t0}`);
   if (o.startStep != null && o.startStep > ctx.firstStep) code += `# Resume from the checkpoint at step ${o.startStep} (trainer.kwargs.resume_from_checkpoint=<that .ckpt>); the schedule counts from the resume.\n`;
@@ -70,6 +74,8 @@ export interface CosineOptions {
   etaMinFactor: number;
   /** multiply the starting LR (e.g. 0.5 to also lower it) */
   lrFactor?: number;
+  /** or start from these LRs (eta_min is relative to them) */
+  base?: LrPair;
   startStep?: number;
   title?: string;
   reason: string;
@@ -77,11 +83,11 @@ export interface CosineOptions {
 
 export function cosineAnnealing(ctx: SuggestionContext, o: CosineOptions): Suggestion {
   const tMax = Math.max(1, Math.round(o.tMax));
-  const f = o.lrFactor ?? 1;
-  const base = ctx.genLr * f;
-  const discBase = ctx.discLr !== null ? ctx.discLr * f : null;
-  const etaMin = ctx.genLr * o.etaMinFactor;
-  const etaMinD = ctx.discLr !== null ? ctx.discLr * o.etaMinFactor : null;
+  const f = o.base ? o.base.genLr / ctx.genLr : o.lrFactor ?? 1;
+  const base = o.base?.genLr ?? ctx.genLr * f;
+  const discBase = o.base ? o.base.discLr : ctx.discLr !== null ? ctx.discLr * f : null;
+  const etaMin = base * o.etaMinFactor;
+  const etaMinD = discBase !== null ? discBase * o.etaMinFactor : null;
   const from = o.startStep ?? ctx.firstStep;
   const params: Record<string, unknown> = {
     T_max: tMax,
@@ -89,7 +95,8 @@ export function cosineAnnealing(ctx: SuggestionContext, o: CosineOptions): Sugge
     discEtaMin: sig(etaMinD),
     genLr: sig(base),
     discLr: sig(discBase),
-    lrFactor: f,
+    lrFactor: sig(f),
+    previousGenLr: sig(ctx.genLr),
     startStep: from,
     endStep: from + tMax,
     interval: 'step',
@@ -162,6 +169,8 @@ export function cyclicLr(ctx: SuggestionContext, o: CyclicOptions): Suggestion {
 
 export interface OneCycleOptions {
   maxLr: number;
+  /** the discriminator's max_lr (default: maxLr at the context's D:G ratio) */
+  discMaxLr?: number | null;
   totalSteps: number;
   startStep?: number;
   pctStart?: number;
@@ -182,10 +191,10 @@ export function oneCycle(ctx: SuggestionContext, o: OneCycleOptions): Suggestion
   const total = Math.max(2, Math.round(o.totalSteps));
   const pct = o.pctStart ?? 0.3;
   const from = o.startStep ?? ctx.firstStep;
-  const ratio = ctx.discLr !== null ? ctx.discLr / ctx.genLr : null;
+  const ratio = o.discMaxLr !== undefined ? (o.discMaxLr === null ? null : o.discMaxLr / o.maxLr) : ctx.discLr !== null ? ctx.discLr / ctx.genLr : null;
   const params: Record<string, unknown> = {
     max_lr: sig(o.maxLr),
-    discMaxLr: ratio !== null ? o.maxLr * ratio : null,
+    discMaxLr: ratio !== null ? sig(o.maxLr * ratio) : null,
     total_steps: total,
     pct_start: pct,
     div_factor: 25,

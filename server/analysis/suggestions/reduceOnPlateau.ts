@@ -2,7 +2,7 @@
 // metric (LaMa: val_ssim_fid100_f1_total_mean, mode 'max'), one per optimizer with the same factor so
 // the G:D ratio is kept. The preview replays this run's validations through the scheduler.
 import type { Suggestion } from '../types';
-import type { SuggestionContext } from './templates';
+import type { LrPair, SuggestionContext } from './templates';
 import { fmtNum, ordinal, pyNum, sig } from '../format';
 import { configureOptimizersCode, optimizersYaml, sampleLr } from './templates';
 
@@ -13,6 +13,8 @@ export interface PlateauOptions {
   cooldown?: number;
   /** min_lr = lr × this (1e-3: 1e-6 for G at 1e-3, 1e-7 for D at 1e-4) */
   minLrFactor?: number;
+  /** the LRs the scheduler starts from (default: the context's) */
+  base?: LrPair;
   title?: string;
   reason: string;
 }
@@ -72,9 +74,11 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
   const mon = ctx.monitor ?? { tag: ctx.lama ? 'val_ssim_fid100_f1_total_mean' : 'val_loss', mode: ctx.lama ? ('max' as const) : ('min' as const), steps: [], values: [] };
   // rel mode is only safe for metrics of constant sign (rules §1.1 pitfall)
   const thresholdMode: 'rel' | 'abs' = mon.values.some((v) => v <= 0) ? 'abs' : 'rel';
-  const minLrG = ctx.genLr * minF;
-  const minLrD = ctx.discLr !== null ? ctx.discLr * minF : null;
-  const replay = replayReduceOnPlateau(mon.values, mon.steps, ctx.genLr, { mode: mon.mode, factor: o.factor, patience: o.patience, threshold, thresholdMode, cooldown, minLr: minLrG });
+  const genLr = o.base?.genLr ?? ctx.genLr;
+  const discLr = o.base ? o.base.discLr : ctx.discLr;
+  const minLrG = genLr * minF;
+  const minLrD = discLr !== null ? discLr * minF : null;
+  const replay = replayReduceOnPlateau(mon.values, mon.steps, genLr, { mode: mon.mode, factor: o.factor, patience: o.patience, threshold, thresholdMode, cooldown, minLr: minLrG });
   const remaining = ctx.valInterval ? Math.max(0, Math.floor((ctx.endStep - ctx.lastStep) / ctx.valInterval)) : null;
   const params: Record<string, unknown> = {
     monitor: mon.tag,
@@ -86,8 +90,9 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
     cooldown,
     min_lr: sig(minLrG),
     discMinLr: sig(minLrD),
-    genLr: sig(ctx.genLr),
-    discLr: sig(ctx.discLr),
+    genLr: sig(genLr),
+    discLr: sig(discLr),
+    previousGenLr: sig(ctx.genLr),
     validationIntervalSteps: ctx.valInterval,
     validationsRemaining: remaining,
     replayedReductionsAtSteps: replay.reductions,
@@ -96,7 +101,7 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
   };
   if (ctx.assumedLr) params.assumedLaMaDefaults = true;
   const sched = (minLr: number) => ({ kind: 'ReduceLROnPlateau', monitor: mon.tag, mode: mon.mode, factor: o.factor, patience: o.patience, threshold, threshold_mode: thresholdMode, cooldown, min_lr: minLr, interval: 'epoch' });
-  const config = optimizersYaml(ctx, 'lrscope_plateau', ctx.genLr, ctx.discLr, { generator: sched(minLrG), ...(minLrD !== null ? { discriminator: sched(minLrD) } : {}) }, `${o.reason}; LR × ${fmtNum(o.factor)} after ${o.patience + 1} validations without a ${thresholdMode === 'rel' ? `${fmtNum(threshold)} relative` : `${fmtNum(threshold)}`} gain of ${mon.tag}`);
+  const config = optimizersYaml(ctx, 'lrscope_plateau', genLr, discLr, { generator: sched(minLrG), ...(minLrD !== null ? { discriminator: sched(minLrD) } : {}) }, `${o.reason}; LR × ${fmtNum(o.factor)} after ${o.patience + 1} validations without a ${thresholdMode === 'rel' ? `${fmtNum(threshold)} relative` : `${fmtNum(threshold)}`} gain of ${mon.tag}`);
   const expr = (minLr: number) => `torch.optim.lr_scheduler.ReduceLROnPlateau({opt}, mode='${mon.mode}', factor=${pyNum(o.factor)}, patience=${o.patience}, threshold=${pyNum(threshold)}, threshold_mode='${thresholdMode}', cooldown=${cooldown}, min_lr=${pyNum(minLr)})`;
   const code = configureOptimizersCode(
     ctx,
@@ -105,7 +110,7 @@ export function reduceOnPlateau(ctx: SuggestionContext, o: PlateauOptions): Sugg
     `stepped once per validation on ${mon.tag}; with patience=${o.patience} the LR drops at the ${ordinal(o.patience + 1)} validation in a row without improvement`,
   );
   const fn = (s: number) => {
-    let lr = ctx.genLr;
+    let lr = genLr;
     for (let i = 0; i < replay.reductions.length; i++) if (s > replay.reductions[i]) lr = replay.lrAfter[i];
     return lr;
   };

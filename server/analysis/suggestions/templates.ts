@@ -27,6 +27,8 @@ export interface SuggestionContext {
   dataset: string | null;
   /** data.num_workers as configured */
   numWorkers: number | null;
+  /** LaMa's R1 weight losses.adversarial.gp_coef as configured */
+  gpCoef: number | null;
   /** the LR scheduler the run's config already has (where, and in words), which a suggestion replaces */
   runScheduler: { path: string; text: string } | null;
 }

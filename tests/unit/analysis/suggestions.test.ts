@@ -162,11 +162,16 @@ describe('suggestions computed from the run', () => {
     expect(s.code).toMatch(/optimizers=lrscope_gd_ratio losses\.adversarial\.gp_coef=0\.01/);
   });
 
-  it('gradient clipping: keep LaMa’s 1, or add it when the run does not clip', () => {
-    expect(gradientClipping(ctx, { maxNorm: 1, reason: 'test' }).params.alreadyClipping).toBe(true);
-    const s = gradientClipping({ ...ctx, gradientClipVal: null }, { maxNorm: 1, reason: 'test' });
-    expect(s.params.gradient_clip_val).toBe(1);
-    expect(s.config).toMatch(/gradient_clip_val: 1/);
+  it('gradient clipping: nothing to suggest when the run already clips at 1 (or tighter); else clip at 1', () => {
+    expect(gradientClipping(ctx, { maxNorm: 1, reason: 'test' })).toBeNull();
+    expect(gradientClipping({ ...ctx, gradientClipVal: 0.5 }, { maxNorm: 1, reason: 'test' })).toBeNull();
+    for (const off of [null, 0]) {
+      const s = gradientClipping({ ...ctx, gradientClipVal: off }, { maxNorm: 1, reason: 'test' })!;
+      expect(s.params.gradient_clip_val).toBe(1);
+      expect(s.config).toMatch(/gradient_clip_val: 1/);
+      expect(s.title).toMatch(/was off/);
+    }
+    expect(gradientClipping({ ...ctx, gradientClipVal: 5 }, { maxNorm: 1, reason: 'test' })!.title).toMatch(/was 5/);
   });
 
   it('a generic Lightning run gets generic code (one optimizer, your configure_optimizers)', () => {
