@@ -29,7 +29,7 @@ export interface RunResult {
 export interface SetScore {
   kinds: KindScore[];
   runs: RunResult[];
-  /** warnings on runs labelled healthy (none expected), acceptable extras listed apart */
+  /** warnings on runs labelled healthy (none expected; also live at 50% / 75% when delays are replayed), acceptable extras listed apart */
   healthyWarnings: { run: string; finding: Finding; acceptable: boolean }[];
   healthyRuns: number;
   diagnoseMs: number;
@@ -139,6 +139,13 @@ export function scoreSet(runs: LabelledRun[], diagnose: (r: RunData) => Finding[
         const early = al.find((f) => f.kind === k);
         if (early) res.tooEarly.push(early);
       }
+    }
+    // healthy runs stay quiet live too: the run as it looked at 50% and 75% of its length
+    if (!r.expected.length && o.delay) {
+      const { first, last } = span(r.run);
+      for (const frac of [0.5, 0.75])
+        for (const f of alarms(diagnose(truncateRun(r.run, Math.round(first + (last - first) * frac)))))
+          healthyWarnings.push({ run: `${r.id} (live at ${frac * 100}%)`, finding: f, acceptable: r.acceptable.includes(f.kind) });
     }
     const seen = new Set<FindingKind>();
     for (const f of al) {

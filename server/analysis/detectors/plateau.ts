@@ -4,7 +4,8 @@
 //      level again (LaMa: val_gen_l1; with SSIM, its error 1 − SSIM must be flat too);
 //   P2 that flat stretch covers ≥ 70% of the run and ≥ 5 validations (real plateaus: 75–100%; healthy
 //      runs that converge: ≤ 50%; an LR that MultiStep took to 3% of its base: 57%);
-//   P3 the training loss is not still improving over the stretch by ≥ 15% (that is overfitting).
+//   P3 the training loss is not still improving over the stretch by ≥ 15% (that is overfitting);
+//   and ≥ 10 validations in all (fewer give no verdict: a warm-restart run's first cycles look flat).
 // When the validation curve is too noisy to call flat (or absent): the training loss's window medians
 // flat the same way, with the smoothed validation signal improving ≤ 15% or without a significant trend
 // (Mann–Kendall z > −2) over the stretch.
@@ -19,6 +20,8 @@ export const PLATEAU = {
   /** share of the run the flat stretch must cover */
   coverage: 0.7,
   minPoints: 5,
+  /** no verdict on fewer points (validations, or training windows) than this */
+  minCurve: 10,
   /** training-loss improvement over the stretch that makes it overfitting / slow progress instead */
   trainGain: 0.15,
   /** training-loss curve when no validation is logged: window medians */
@@ -81,7 +84,7 @@ interface Stretch {
 function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): Stretch | null {
   const sig = pickSignals(input);
   const c = curveOf(base, isVal);
-  if (c.y.length < PLATEAU.minPoints + 1) return null;
+  if (c.y.length < PLATEAU.minCurve) return null;
   const flat = flatFrom(c.y);
   if (!flat) return null;
   let start = c.steps[flat.idx];
