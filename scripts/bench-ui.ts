@@ -30,6 +30,7 @@ import { rng } from '../server/demo/scenarios';
 import { groupTags } from '../app/_components/tagGroups';
 import { freePort, startWatch, trpcClient } from '../tests/helpers/watchProcess';
 import { launchBrowser, newPage, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
+import { maxOf, minOf } from '../server/lib/reduce';
 
 const N = Number(process.env.BENCH_UI_POINTS ?? 200_000);
 const REPS = Number(process.env.BENCH_UI_REPS ?? 5);
@@ -159,10 +160,10 @@ const DONE = `(() => {
   return {
     charts, draws: st.draws, firstAll: st.firstAll, last: st.last, ready: st.ready,
     dcl: nav ? nav.domContentLoadedEventEnd : 0,
-    firstFetch: api.length ? Math.min(...api.map((f) => f.start)) : 0,
-    lastFetchEnd: api.length ? Math.max(...api.map((f) => f.end)) : 0,
+    firstFetch: api.length ? minOf(api.map((f) => f.start)) : 0,
+    lastFetchEnd: api.length ? maxOf(api.map((f) => f.end)) : 0,
     seriesRequests: series.length,
-    seriesSlowest: series.length ? Math.max(...series.map((f) => f.end - f.start)) : 0,
+    seriesSlowest: series.length ? maxOf(series.map((f) => f.end - f.start)) : 0,
     waterfall: st.fetches.map((f) => Math.round(f.start) + '→' + Math.round(f.end) + ' ' + decodeURIComponent(f.url).split('?')[0].split('/').slice(-1)[0].slice(0, 90)),
   };
 })()`;
@@ -211,7 +212,7 @@ async function series(browser: Browser, label: string, url: string, want: number
   for (let i = 0; i < REPS; i++) out.push(await measure(browser, url, want));
   const m = (k: Exclude<keyof Sample, 'waterfall'>) => median(out.map((s) => s[k]));
   console.log(
-    `${label.padEnd(44)} TTI median ${f0(m('ready'))} ms  (min ${f0(Math.min(...out.map((s) => s.ready)))}, max ${f0(Math.max(...out.map((s) => s.ready)))}, first load ${f0(warm.ready)})` +
+    `${label.padEnd(44)} TTI median ${f0(m('ready'))} ms  (min ${f0(minOf(out.map((s) => s.ready)))}, max ${f0(maxOf(out.map((s) => s.ready)))}, first load ${f0(warm.ready)})` +
       `  | all charts drawn ${f0(m('firstAll'))}  DOMContentLoaded ${f0(m('dcl'))}  API ${f0(m('firstFetch'))} → ${f0(m('lastFetchEnd'))}` +
       `  slowest series response ${f0(m('seriesSlowest'))}  charts ${out[0].charts}, data requests ${out[0].seriesRequests}`,
   );

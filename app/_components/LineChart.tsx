@@ -8,6 +8,7 @@ import {
   Interaction, type ChartDataset, type InteractionItem, type Plugin,
 } from 'chart.js';
 import { debiasedEma, percentileRange } from '@/server/analysis/smoothing';
+import { maxOf, minOf } from '@/server/lib/reduce';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation);
 
@@ -201,8 +202,8 @@ export default function LineChart(p: LineChartProps) {
     };
     // the LR axis spans its values with room on both sides, so a constant LR never sits on the border
     const lrs = q.lr.flatMap((l) => l.points.map((pt) => pt.y)).filter((v) => v > 0 && Number.isFinite(v));
-    const lo = lrs.length ? Math.min(...lrs) : undefined;
-    const hi = lrs.length ? Math.max(...lrs) : undefined;
+    const lo = lrs.length ? minOf(lrs) : undefined;
+    const hi = lrs.length ? maxOf(lrs) : undefined;
     opts.scales!.y2 = {
       ...opts.scales!.y2,
       display: q.showLr && q.lr.length > 0,

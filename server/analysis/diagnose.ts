@@ -13,6 +13,7 @@ import { detectGanImbalance } from './detectors/ganImbalance';
 import { detectSlowConvergence } from './detectors/slowConvergence';
 import { detectGpuUnderutilization } from './detectors/gpuUnderutilization';
 import { suggestFor } from './suggest';
+import { maxOf, minOf } from '../lib/reduce';
 
 /** Training series are reduced to at most this many blocks (a LaMa 1M-step run logs 4 000 points per tag). */
 export const MAX_TRAIN_BLOCKS = 4096;
@@ -128,8 +129,8 @@ export function prepareSeries(s: SeriesInput, maxBlocks = MAX_TRAIN_BLOCKS): Pre
 function budgetOf(run: RunData, train: PreparedSeries[], val: PreparedSeries[]): Budget {
   const c = run.context;
   const all = [...train, ...val];
-  const firstStep = all.length ? Math.min(...all.filter((s) => s.steps.length).map((s) => s.steps[0])) : 0;
-  const maxSeen = all.length ? Math.max(...all.filter((s) => s.steps.length).map((s) => s.steps[s.steps.length - 1])) : 0;
+  const firstStep = all.length ? minOf(all.filter((s) => s.steps.length).map((s) => s.steps[0])) : 0;
+  const maxSeen = all.length ? maxOf(all.filter((s) => s.steps.length).map((s) => s.steps[s.steps.length - 1])) : 0;
   const lastStep = c.lastStep !== null && Number.isFinite(c.lastStep) ? Math.max(c.lastStep, maxSeen) : maxSeen;
   const valSteps = val.find((v) => v.steps.length >= 2)?.steps;
   const valSpacing = valSteps ? median(Array.from(valSteps).slice(1).map((x, i) => x - valSteps[i])) : null;
@@ -187,7 +188,7 @@ export function diagnoseRun(run: RunData): Finding[] {
   const divergence = detectDivergence(input);
   const findings: Finding[] = [...divergence];
   // Any NaN / explosion short-circuits everything: the other detectors only see the run before it.
-  const cut = divergence.length ? Math.min(...divergence.map((f) => f.startStep)) : Infinity;
+  const cut = divergence.length ? minOf(divergence.map((f) => f.startStep)) : Infinity;
   const before = Number.isFinite(cut) ? truncateInput(input, cut) : input;
   // after a divergence, a flat or slow stretch before it is no separate finding, and overfitting needs
   // the validations the divergence ended

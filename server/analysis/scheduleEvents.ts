@@ -4,6 +4,7 @@
 // (LearningRateMonitor `lr-*`), the scheduler found in the run's config, the loss curve itself.
 import { lowerBound, mad, median, noiseScale, runningMedian } from './robust';
 import type { Budget, PreparedSeries, RunData, ScheduleEvents } from './types';
+import { maxOf, minOf } from '../lib/reduce';
 
 interface LrCurve {
   steps: number[];
@@ -296,7 +297,7 @@ export function scheduleEvents(run: RunData, train: PreparedSeries[], budget: Bu
     lrSource = 'logged';
     const v = logged.values;
     const st = logged.steps;
-    const max = Math.max(...v);
+    const max = maxOf(v);
     // warm-up: monotone increase from the first point
     let i = 1;
     while (i < v.length && v[i] >= v[i - 1] * 0.999) i++;
@@ -315,7 +316,8 @@ export function scheduleEvents(run: RunData, train: PreparedSeries[], budget: Bu
     }
     // cyclic: the LR turns around repeatedly without jumps
     const peaks: number[] = [];
-    for (let j = 1; j < v.length - 1; j++) if (v[j] > v[j - 1] && v[j] >= v[j + 1] && v[j] > 1.2 * Math.min(...v)) peaks.push(st[j]);
+    const floor = 1.2 * minOf(v);
+    for (let j = 1; j < v.length - 1; j++) if (v[j] > v[j - 1] && v[j] >= v[j + 1] && v[j] > floor) peaks.push(st[j]);
     if (restarts.length >= 2) {
       schedule = 'warm_restarts';
       const gaps = restarts.slice(1).map((s, k) => s - restarts[k]);

@@ -1,6 +1,7 @@
 import { openDb, type DbHandle } from '../db/open';
 import { Store } from '../db/store';
 import { resolveDbPath } from '../paths';
+import { maxOf } from '../lib/reduce';
 
 export interface CliIO {
   out: (s: string) => void;
@@ -20,7 +21,7 @@ export function openStore(dbFlag: string | undefined): { handle: DbHandle; store
 /** Fixed-width text table for terminal output. */
 export function formatTable(headers: string[], rows: (string | number | null)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((_, i) => maxOf(cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }
 

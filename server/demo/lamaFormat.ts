@@ -1,5 +1,6 @@
 // Text that a LaMa job writes, generated: Hydra records, validation tables, configs, nvidia-smi rows.
 // Used by `lrscope demo`, the tests and the benchmarks, so they all write what the readers must read.
+import { maxOf } from '../lib/reduce';
 
 export interface LamaRunSpec {
   user: string;
@@ -169,7 +170,7 @@ export function validationTable(kind: 'Validation' | 'Test', epoch: number, iter
   const cols = ['fid', 'lpips', 'lpips', 'ssim', 'ssim', 'ssim_fid100_f1'];
   const stats = ['mean', 'mean', 'std', 'mean', 'std', 'mean'];
   const body = v.rows.map((r, i) => [r.label, fmt(r.fid), fmt(r.lpips), fmt(r.lpipsStd), fmt(r.ssim), fmt(r.ssimStd), i === v.rows.length - 1 ? fmt(v.f1) : 'NaN']);
-  const labelW = Math.max(...body.map((r) => r[0].length));
+  const labelW = maxOf(body.map((r) => r[0].length));
   const widths = cols.map((c, i) => Math.max(c.length, stats[i].length, ...body.map((r) => r[i + 1].length)));
   const top = ' '.repeat(labelW) + cols.map((c, i) => '  ' + (i > 0 && cols[i - 1] === c ? ' '.repeat(widths[i]) : c.padStart(widths[i]))).join('');
   const second = ' '.repeat(labelW) + stats.map((s, i) => '  ' + s.padStart(widths[i])).join('');

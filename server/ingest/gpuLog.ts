@@ -6,6 +6,7 @@
 
 import type { GpuSample, ReadIssue } from './types';
 import { localMs } from './localTime';
+import { maxOf } from '../lib/reduce';
 
 export type GpuLogFormat = 'nvidia-query-csv' | 'nvidia-dmon';
 
@@ -252,7 +253,7 @@ function inferQueryColumns(fields: string[]): string[] | null {
     cols[mib[0]] = 'memory.used';
   } else if (mib.length >= 2) {
     const vals = mib.map((i) => measure(fields[i])!.value);
-    const max = Math.max(...vals);
+    const max = maxOf(vals);
     if (vals[0] === max && vals[0] > vals[1]) {
       cols[mib[0]] = 'memory.total';
       cols[mib[1]] = 'memory.used';

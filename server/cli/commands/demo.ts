@@ -3,6 +3,7 @@ import { parseArgs, UsageError } from '../args';
 import type { CliIO } from '../context';
 import { SCENARIOS, DEFAULT_STEPS, isScenario, type Scenario } from '../../demo/scenarios';
 import { startDemo, STEPS_PER_SECOND, type DemoHandle } from '../../demo/demoWriter';
+import { maxOf } from '../../lib/reduce';
 
 export const help = `Usage: lrscope demo [dir] [--scenario NAME] [--speed X] [--steps N] [--seed N]
 
@@ -80,7 +81,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `  ${cfg.steps} steps = ${cfg.steps / cfg.limitTrainBatches} epochs × ${cfg.limitTrainBatches}, logged every ${cfg.logEveryNSteps}, ` +
       `speed ${speed} (${STEPS_PER_SECOND * speed} steps/s, about ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s)\n`,
   );
-  const width = Math.max(...runs.map((r) => r.scenario.length));
+  const width = maxOf(runs.map((r) => r.scenario.length));
   for (const r of runs) {
     io.out(`  ${r.scenario.padEnd(width)}  ${r.handle.runDir}\n  ${' '.repeat(width)}  ${r.handle.tbDir}\n`);
   }
