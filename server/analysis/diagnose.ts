@@ -13,6 +13,7 @@ import { detectGanImbalance } from './detectors/ganImbalance';
 import { detectSlowConvergence } from './detectors/slowConvergence';
 import { detectGpuUnderutilization } from './detectors/gpuUnderutilization';
 import { suggestFor } from './suggest';
+import { loggedEpochSteps } from './signals';
 import { maxOf, minOf } from '../lib/reduce';
 
 /** Training series are reduced to at most this many blocks (a LaMa 1M-step run logs 4 000 points per tag). */
@@ -134,7 +135,7 @@ function budgetOf(run: RunData, train: PreparedSeries[], val: PreparedSeries[]):
   const lastStep = c.lastStep !== null && Number.isFinite(c.lastStep) ? Math.max(c.lastStep, maxSeen) : maxSeen;
   const valSteps = val.find((v) => v.steps.length >= 2)?.steps;
   const valSpacing = valSteps ? median(Array.from(valSteps).slice(1).map((x, i) => x - valSteps[i])) : null;
-  const epochSteps = c.limitTrainBatches && c.limitTrainBatches > 1 ? c.limitTrainBatches : valSpacing;
+  const epochSteps = loggedEpochSteps(run) ?? (c.limitTrainBatches && c.limitTrainBatches > 1 ? c.limitTrainBatches : valSpacing);
   let valInterval: number | null = null;
   if (c.valCheckInterval && c.valCheckInterval > 1) valInterval = c.valCheckInterval;
   else if (c.valCheckInterval && c.valCheckInterval > 0 && epochSteps) valInterval = c.valCheckInterval * epochSteps;

@@ -3,7 +3,7 @@
 // robust shape statistics the detectors share (window medians, smoothed curves, tail gains).
 // docs/diagnosis.md explains each choice and where it came from.
 import { mannKendall, median } from './robust';
-import type { AnalysisInput, PreparedSeries } from './types';
+import type { AnalysisInput, PreparedSeries, RunData } from './types';
 
 /** Direction-adjusted "error" of a value: lower is better for every signal. */
 export function err(s: PreparedSeries, v: number): number {
@@ -152,4 +152,40 @@ export function pickSignals(input: AnalysisInput): Signals {
 /** Steps covered by the run (first logged to last logged). */
 export function runSpan(input: AnalysisInput): number {
   return Math.max(1, input.budget.lastStep - input.budget.firstStep);
+}
+
+/**
+ * Steps per epoch from the logged `epoch` counter: the config's limit_train_batches is a cap, and a data
+ * set with fewer batches has shorter epochs (8 images at batch 4: 2 steps, not 25 000).
+ */
+export function loggedEpochSteps(run: RunData): number | null {
+  const e = run.epoch;
+  if (!e || e.steps.length < 2) return null;
+  let firstStep = NaN;
+  let firstEpoch = NaN;
+  let lastStep = NaN;
+  let lastEpoch = NaN;
+  for (let i = 0; i < e.steps.length; i++) {
+    const v = e.values[i];
+    if (!Number.isFinite(v) || !Number.isFinite(e.steps[i])) continue;
+    if (Number.isNaN(firstStep)) {
+      firstStep = e.steps[i];
+      firstEpoch = v;
+    }
+    if (!(v < lastEpoch)) {
+      lastStep = e.steps[i];
+      lastEpoch = v;
+    }
+  }
+  if (!(lastEpoch > firstEpoch)) return null;
+  return (lastStep - firstStep) / (lastEpoch - firstEpoch);
+}
+
+/** The logged epoch at a step (LaMa's checkpoint names use it), when the counter is logged. */
+export function epochAt(run: RunData, step: number): number | null {
+  const e = run.epoch;
+  if (!e) return null;
+  let best: number | null = null;
+  for (let i = 0; i < e.steps.length; i++) if (e.steps[i] <= step && Number.isFinite(e.values[i])) best = e.values[i];
+  return best;
 }

@@ -45,6 +45,8 @@ export interface RunData {
   gpu?: { time: number | null; util: number | null }[];
   /** logged LR tags like lr-Adam, if any */
   lr?: SeriesInput[];
+  /** the logged `epoch` counter (Lightning adds it to every logged dict), if any */
+  epoch?: SeriesInput;
 }
 
 export type FindingKind =

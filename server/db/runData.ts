@@ -40,12 +40,16 @@ export function loadRunData(sqlite: Database.Database, runId: number): RunData |
   };
   const series: SeriesInput[] = [];
   const lr: SeriesInput[] = [];
+  // Lightning's logged epoch counter: the real epoch length when the data has fewer batches than
+  // limit_train_batches says
+  let epoch: SeriesInput | undefined;
   let lastStep: number | null = null;
   for (const t of tags) {
     if (t.l !== null && (lastStep === null || t.l > lastStep)) lastStep = t.l;
     const role = classifyTag(t.tag).role;
     if (role === 'lr') lr.push(load(t.id, t.tag));
     else if (role !== 'ignore') series.push(load(t.id, t.tag));
+    else if (t.tag === 'epoch') epoch = load(t.id, t.tag);
   }
   // the data set and workers come from the stored config, not from columns: nothing else needs them
   const config = json(run.config);
@@ -74,6 +78,7 @@ export function loadRunData(sqlite: Database.Database, runId: number): RunData |
     series,
     gpu,
     lr,
+    ...(epoch ? { epoch } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import { median } from '../robust';
 import type { AnalysisInput, Finding, PreparedSeries, Signal } from '../types';
 import { fmtNum, pct } from '../format';
-import { blockCurve, errorCurve, pickSignals, relChange, trendZ } from '../signals';
+import { blockCurve, epochAt, errorCurve, pickSignals, relChange, trendZ } from '../signals';
 import { trainChange } from './plateau';
 
 export const OVERFITTING = {
@@ -68,7 +68,8 @@ export function detectOverfitting(input: AnalysisInput): Finding[] {
   if (agreeing.length) signals.push({ signal: 'other validation metrics past their best', value: agreeing.map((s) => s.tag).join(', '), threshold: 'supporting', step: null, fired: true });
   if (!signals.slice(0, 4).every((s) => s.fired)) return [];
   const ep = input.budget.epochSteps;
-  const ckpt = ep ? `epoch=${Math.max(0, Math.floor((best.step + 1) / ep) - 1)}-step=${best.step}` : `step ${best.step}`;
+  const epoch = epochAt(input.run, best.step) ?? (ep ? Math.max(0, Math.floor((best.step + 1) / ep) - 1) : null);
+  const ckpt = epoch !== null ? `epoch=${epoch}-step=${best.step}` : `step ${best.step}`;
   const endShown = shown(v, best.value * (1 + best.endGap));
   return [
     {
