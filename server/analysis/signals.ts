@@ -161,24 +161,24 @@ export function runSpan(input: AnalysisInput): number {
 export function loggedEpochSteps(run: RunData): number | null {
   const e = run.epoch;
   if (!e || e.steps.length < 2) return null;
-  let firstStep = NaN;
-  let firstEpoch = NaN;
-  let lastStep = NaN;
-  let lastEpoch = NaN;
+  // the steps where the counter first shows a new epoch: epoch boundaries (the first epoch's first
+  // logged step is not one — logging starts mid-epoch)
+  let prev = NaN;
+  let firstChange: { step: number; epoch: number } | null = null;
+  let lastChange: { step: number; epoch: number } | null = null;
   for (let i = 0; i < e.steps.length; i++) {
     const v = e.values[i];
     if (!Number.isFinite(v) || !Number.isFinite(e.steps[i])) continue;
-    if (Number.isNaN(firstStep)) {
-      firstStep = e.steps[i];
-      firstEpoch = v;
+    if (!Number.isNaN(prev) && v > prev) {
+      const c = { step: e.steps[i], epoch: v };
+      if (!firstChange) firstChange = c;
+      lastChange = c;
     }
-    if (!(v < lastEpoch)) {
-      lastStep = e.steps[i];
-      lastEpoch = v;
-    }
+    if (Number.isNaN(prev) || v > prev) prev = v;
   }
-  if (!(lastEpoch > firstEpoch)) return null;
-  return (lastStep - firstStep) / (lastEpoch - firstEpoch);
+  if (!firstChange || !lastChange || lastChange.epoch <= firstChange.epoch) return null;
+  // whole steps: checkpoints and milestones fall on them
+  return Math.max(1, Math.round((lastChange.step - firstChange.step) / (lastChange.epoch - firstChange.epoch)));
 }
 
 /** The logged epoch at a step (LaMa's checkpoint names use it), when the counter is logged. */
