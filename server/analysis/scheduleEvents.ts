@@ -5,13 +5,14 @@
 import { lowerBound, mad, median, noiseScale, runningMedian } from './robust';
 import type { Budget, PreparedSeries, RunData, ScheduleEvents } from './types';
 import { maxOf, minOf } from '../lib/reduce';
+import { lrTagSlot } from '../domain/tags';
 
 interface LrCurve {
   steps: number[];
   values: number[];
 }
 
-/** The generator's LR tag: the logged `lr-*` series with the largest median (LaMa: G = 10 × D). */
+/** The generator's LR tag: optimizer 0, param group 0 of the logged LR tags (then the larger LR). */
 function pickLr(run: RunData): LrCurve | null {
   const cands = (run.lr ?? [])
     .map((s) => {
@@ -23,7 +24,13 @@ function pickLr(run: RunData): LrCurve | null {
     })
     .filter((c) => c.pts.length >= 2);
   if (!cands.length) return null;
-  cands.sort((a, b) => median(b.pts.map((p) => p[1])) - median(a.pts.map((p) => p[1])));
+  // LearningRateMonitor's first optimizer (LaMa: the generator) and first param group; ties (names that
+  // carry no slot) go to the larger LR (LaMa: G = 10 × D)
+  const rank = (tag: string) => {
+    const s = lrTagSlot(tag);
+    return s.optimizer * 1000 + s.group;
+  };
+  cands.sort((a, b) => rank(a.tag) - rank(b.tag) || median(b.pts.map((p) => p[1])) - median(a.pts.map((p) => p[1])));
   const pts = cands[0].pts;
   // keep the last value per step
   const steps: number[] = [];

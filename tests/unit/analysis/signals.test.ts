@@ -22,3 +22,22 @@ describe('analysis signals', () => {
     expect(windowMedians(y, 8)).toHaveLength(8);
   });
 });
+
+describe('LR tags', () => {
+  it('every common spelling is an LR tag, and the slot says which optimizer / param group', async () => {
+    const { isLrTag, lrTagSlot, classifyTag } = await import('../../../server/domain/tags');
+    for (const t of ['lr-Adam', 'lr-Adam-1', 'lr', 'learning_rate', 'train/learning_rate', 'lr/generator', 'lr-AdamW/pg1', 'trainer/lr', 'learning_rate_epoch', 'lr-SGD'])
+      expect(isLrTag(t), t).toBe(true);
+    for (const t of ['train_gen_l1', 'val_loss', 'train_loss_step', 'epoch', 'val_ssim_total_mean']) expect(isLrTag(t), t).toBe(false);
+    expect(lrTagSlot('lr-Adam-1')).toEqual({ optimizer: 1, group: 0 });
+    expect(lrTagSlot('lr-AdamW/pg2')).toEqual({ optimizer: 0, group: 2 });
+    expect(classifyTag('lr-Adam').role).toBe('lr');
+    expect(classifyTag('train/loss')).toMatchObject({ role: 'sup', base: 'loss' });
+    expect(classifyTag('valid_loss')).toMatchObject({ role: 'val_loss', direction: 'min' });
+    expect(classifyTag('val_acc_epoch')).toMatchObject({ role: 'val_quality', direction: 'max', granularity: 'epoch' });
+    expect(classifyTag('val_acc_step').role).toBe('ignore');
+    expect(classifyTag('val_lpips_total_mean')).toMatchObject({ role: 'val_quality', direction: 'min' });
+    expect(classifyTag('val_ssim_fid100_f1_total_mean')).toMatchObject({ direction: 'max', monitor: true });
+    expect(classifyTag('train_disc_loss').role).toBe('ignore');
+  });
+});
