@@ -49,7 +49,7 @@ PLATEAU_LEVEL = 1.10       # or final val_gen_l1 >= 1.10 x the healthy reference
 OVERFIT_REL = 0.03         # every later validation > 3 % worse than the minimum
 OVERFIT_MIN_AFTER = 5
 OVERFIT_TRAIN_FALL = 0.03  # training loss still falls >= 3 % after the minimum
-IMB_DISCR = 0.2            # block median of train_discr_adv < 0.2 to the end
+IMB_DISCR_REL = 0.5        # block median of train_discr_adv < 0.5 x the healthy pool's level, to the end
 IMB_MIN_FRAC = 0.2         # ... over >= 20 % of the run
 IMB_GEN_RISE = 1.25        # train_gen_adv in the final quarter >= 1.25 x its lowest window mean
 SLOW_SSIM_GAP = 0.03       # final val SSIM <= healthy reference - 0.03
@@ -60,7 +60,7 @@ GPU_UTIL = 60.0            # mean utilisation while training < 60 %
 # when a kind fires together with one of its consequences, the consequence becomes an acceptable extra
 CONSEQUENCES = {
     'divergence': ['oscillation', 'plateau', 'slow_convergence', 'overfitting', 'gan_imbalance'],
-    'gan_imbalance': ['plateau', 'slow_convergence'],
+    'gan_imbalance': ['plateau', 'slow_convergence', 'oscillation'],
     'oscillation': ['plateau', 'slow_convergence'],
     'overfitting': ['plateau'],
 }
@@ -68,7 +68,7 @@ CONSEQUENCES = {
 ACCEPTABLE = {
     'divergence': ['oscillation'],
     'oscillation': ['plateau', 'divergence'],
-    'gan_imbalance': ['plateau', 'slow_convergence'],
+    'gan_imbalance': ['plateau', 'slow_convergence', 'oscillation'],
     'overfitting': ['plateau'],
 }
 
@@ -76,7 +76,7 @@ ACCEPTABLE = {
 # ---------------------------------------------------------------- helpers
 
 def fin(x):
-    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+    return x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(x)
 
 
 def r4(x):
@@ -99,7 +99,7 @@ def r4(x):
 
 
 def mann_kendall_z(x):
-    x = [v for v in x if fin(v)]
+    x = [float(v) for v in x if fin(float(v))]
     n = len(x)
     if n < 3:
         return 0.0
@@ -229,9 +229,11 @@ def osc_stats(run, tag, until):
     x = v[sel]
     if len(x) < 15:
         return None
-    r = x - rolling_median(x, 9)
-    lvl = abs(float(np.median(x)))
-    cv = float(np.std(r) / lvl) if lvl > 0 else float('nan')
+    trend = rolling_median(x, 9)
+    if np.any(trend <= 0):
+        return None
+    r = x / trend - 1.0  # residual relative to the local level (robust to trends in the level)
+    cv = float(np.std(r))
     lag1 = float(np.corrcoef(r[:-1], r[1:])[0, 1]) if np.std(r) > 0 else 0.0
     return {'cv': cv, 'lag1': lag1, 'n': int(len(x))}
 
@@ -265,7 +267,7 @@ def facts_oscillation(run, until, ref):
     if ref and ref.get('zigzag') and z is not None:
         zr = z / ref['zigzag']
         f['val_ssim_zigzag_ratio_to_healthy'] = zr
-    adv = bool(ratios) and max(ratios) >= OSC_RATIO
+    adv = f.get('train_gen_adv_cv_ratio_to_healthy') is not None and f['train_gen_adv_cv_ratio_to_healthy'] >= OSC_RATIO
     zz = zr is not None and zr >= ZIGZAG_RATIO and z >= ZIGZAG_MIN
     f['fires_adversarial'] = adv
     f['fires_val_zigzag'] = zz
@@ -366,13 +368,15 @@ def facts_overfitting(run):
     return f
 
 
-def facts_imbalance(run):
+def facts_imbalance(run, osc_ref):
     f = {}
+    thr = IMB_DISCR_REL * osc_ref['discr_adv_level']
+    f['discr_adv_threshold'] = thr
     st, _, d = run.series('train_discr_adv')
     bm = block_medians(st, d, run.block)
     start = None
     for i in range(len(bm) - 1, -1, -1):
-        if fin(bm[i][1]) and bm[i][1] < IMB_DISCR:
+        if fin(bm[i][1]) and bm[i][1] < thr:
             start = bm[i][0]
         else:
             break
@@ -495,6 +499,14 @@ def oscillation_reference(runs):
             zz.append(z)
     ref = {t: float(np.median(v)) for t, v in vals.items() if v}
     ref['zigzag'] = float(np.median(zz)) if zz else None
+    lv = []
+    for r in runs:
+        if r.sc['intent'] == []:
+            st, _, v = r.series('train_discr_adv')
+            sel = (st >= 0.5 * r.iters) & np.isfinite(v)
+            if sel.any():
+                lv.append(float(np.median(v[sel])))
+    ref['discr_adv_level'] = float(np.median(lv)) if lv else 0.4
     ref['from_runs'] = sum(1 for r in runs if r.sc['intent'] == [])
     return ref
 
@@ -508,7 +520,7 @@ def label_run(run, refs, osc_ref):
     facts['oscillation'] = facts_oscillation(run, until, osc_ref)
     facts['plateau'] = facts_plateau(run, ds_ref)
     facts['overfitting'] = facts_overfitting(run)
-    facts['gan_imbalance'] = facts_imbalance(run)
+    facts['gan_imbalance'] = facts_imbalance(run, osc_ref)
     facts['slow_convergence'] = facts_slow(run, ds_ref)
     facts['gpu_underutilization'] = facts_gpu(run)
     fired = [k for k in KINDS if facts[k]['fires']]
