@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Run, RunStatus } from './schema';
-import { deriveStatus, type StatusFacts } from '../watch/status';
+import { deriveStatus, type StatusFacts } from '../domain/status';
 import { findingCounts } from './findings';
 
 export interface RunSummary {
@@ -113,7 +113,7 @@ export function resolveRunRef(sqlite: Database.Database, ref: string): Run {
   throw new RunLookupError(`no run matches '${ref}' (give an id, a unique name or a path; see 'lrscope runs')`);
 }
 
-/** Recomputes a run's status from what is stored (see watch/status.ts) and saves it when it changed. */
+/** Recomputes a run's status from what is stored (see domain/status.ts) and saves it when it changed. */
 export function refreshStatus(sqlite: Database.Database, runId: number, now: number, missing = false): RunStatus {
   const r = getRun(sqlite, runId);
   if (!r) return 'unknown';

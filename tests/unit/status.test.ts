@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { deriveStatus, STALL_MIN_MS, type StatusFacts } from '../../server/watch/status';
+import { deriveStatus, STALL_MIN_MS, type StatusFacts } from '../../server/domain/status';
 
 const base: StatusFacts = {
   current: 'unknown', updatedAt: 1_000_000, writeIntervalMs: 1000, lastStep: 500, maxEpochs: 10,
