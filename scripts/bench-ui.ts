@@ -340,7 +340,7 @@ async function measureAll({ project, db, runIds }: Prepared): Promise<void> {
   let browser: Browser | null = null;
   try {
     w = await startWatch([project, '--db', db, '--port', String(await freePort())], { timeoutMs: 120_000 });
-    const runs = (await trpcClient(w.url).runs.list.query({})).runs;
+    const runs = (await trpcClient(w.url).runs.list.query({})).rows;
     if (runs.length !== 2) throw new Error(`watch lists ${runs.length} runs`);
     browser = await launchBrowser();
 

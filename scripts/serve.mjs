@@ -37,10 +37,10 @@ async function warm(boundPort) {
   try {
     const list = await get('runs.list', { sort: { by: 'updatedAt', dir: 'desc' }, limit: 5, offset: 0 });
     let budget = 10_000_000; // points
-    for (const r of list?.runs ?? []) {
+    for (const r of list?.rows ?? []) {
       if (r.points > budget) continue;
       budget -= r.points;
-      const tags = r.tags.filter((t) => !t.startsWith('gpu_id: '));
+      const tags = ((await get('runs.tags', { runId: r.id })) ?? []).map((t) => t.tag).filter((t) => !t.startsWith('gpu_id: '));
       for (let i = 0; i < tags.length; i += 100) await get('metrics.series', { runIds: [r.id], tags: tags.slice(i, i + 100), x: 'step', maxPoints: 10 });
     }
   } catch {

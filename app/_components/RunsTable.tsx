@@ -89,7 +89,7 @@ export default function RunsTable() {
           </tr>
         </thead>
         <tbody>
-          {list.data?.runs.map((r) => (
+          {list.data?.rows.map((r) => (
             <tr key={r.id} data-run-id={r.id}>
               <td>
                 <input type="checkbox" aria-label={`select ${r.name}`} checked={selected.includes(r.id)} onChange={(e) => setSelected(e.target.checked ? [...selected, r.id] : selected.filter((x) => x !== r.id))} />

@@ -20,8 +20,8 @@ export default function CompareView() {
   const v = readView(get);
   const runIds = useMemo(() => get('runs').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0), [get]);
   useLive(runIds.length ? runIds : null);
-  const list = useQuery(trpc.runs.list.queryOptions({ limit: 1000, offset: 0 }));
-  const runs = runIds.map((id) => list.data?.runs.find((r) => r.id === id)).filter((r): r is NonNullable<typeof r> => !!r);
+  const picked = useQuery(trpc.runs.byIds.queryOptions({ ids: runIds }));
+  const runs = useMemo(() => picked.data ?? [], [picked.data]);
   const diff = useQuery({ ...trpc.runs.configDiff.queryOptions({ runIds: runIds.length >= 2 ? runIds : [0, 0] }), enabled: runIds.length >= 2 });
   const summaries = useQuery({ ...trpc.runs.compareSummaries.queryOptions({ runIds: runIds.length ? runIds : [0] }), enabled: runIds.length > 0 });
   const allTags = useMemo(() => [...new Set(runs.flatMap((r) => r.tags))].filter((t) => !t.startsWith('gpu_id: ')).sort(), [runs]);

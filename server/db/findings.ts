@@ -2,6 +2,7 @@
 // previous one (a change event when the set changed).
 import type Database from 'better-sqlite3';
 import type { Finding, Severity } from '../analysis/types';
+import { summariseFindings } from './runSummary';
 
 function fingerprint(f: { kind: string; severity: string; startStep: number; endStep: number }[]): string {
   return f.map((x) => `${x.kind}/${x.severity}/${x.startStep}`).sort().join('|');
@@ -19,6 +20,7 @@ export function saveFindings(sqlite: Database.Database, runId: number, found: Fi
     for (const f of found) {
       ins.run(runId, f.kind, f.severity, JSON.stringify(f.metrics), f.startStep, f.endStep, f.summary, JSON.stringify(f.evidence), JSON.stringify(f.suggestions), now);
     }
+    summariseFindings(sqlite, runId, found);
     if (fingerprint(before) !== fingerprint(found)) {
       sqlite.prepare("INSERT INTO changes (run_id, kind, created_at) VALUES (?, 'findings', ?)").run(runId, now);
     }
@@ -39,15 +41,4 @@ export function listFindings(sqlite: Database.Database, runId: number): Finding[
     evidence: JSON.parse(r.evidence) as Record<string, unknown>,
     suggestions: JSON.parse(r.suggestions) as Finding['suggestions'],
   }));
-}
-
-export function findingCounts(sqlite: Database.Database): Map<number, Record<Severity, number>> {
-  const rows = sqlite.prepare('SELECT run_id AS runId, severity, COUNT(*) AS n FROM findings GROUP BY run_id, severity').all() as { runId: number; severity: Severity; n: number }[];
-  const out = new Map<number, Record<Severity, number>>();
-  for (const r of rows) {
-    const c = out.get(r.runId) ?? { info: 0, warning: 0, critical: 0 };
-    c[r.severity] = r.n;
-    out.set(r.runId, c);
-  }
-  return out;
 }

@@ -5,6 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
 import { packageRoot } from '../paths';
+import { refreshStaleSummaries } from './runSummary';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 export interface DbHandle {
@@ -26,6 +27,10 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandl
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
   const db = drizzle({ client: sqlite, schema });
-  if (!opts.readonly) migrate(db, { migrationsFolder: path.join(/*turbopackIgnore: true*/ packageRoot(), 'drizzle') });
+  if (!opts.readonly) {
+    migrate(db, { migrationsFolder: path.join(/*turbopackIgnore: true*/ packageRoot(), 'drizzle') });
+    // runs from before run_summaries existed, or summarised by an older version, are summarised now
+    refreshStaleSummaries(sqlite);
+  }
   return { sqlite, db, file, close: () => sqlite.close() };
 }

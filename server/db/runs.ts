@@ -3,33 +3,6 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Run, RunStatus } from './schema';
 import { deriveStatus, type StatusFacts } from '../domain/status';
-import { findingCounts } from './findings';
-
-export interface RunSummary {
-  id: number;
-  name: string;
-  path: string;
-  kind: Run['kind'];
-  configName: string | null;
-  status: RunStatus;
-  statusMessage: string | null;
-  host: string | null;
-  genLr: number | null;
-  discLr: number | null;
-  batchSize: number | null;
-  lastStep: number | null;
-  points: number;
-  tags: string[];
-  startedAt: number | null;
-  updatedAt: number | null;
-  /** fractional epoch at the last step (LaMa: limit_train_batches steps per epoch) */
-  epoch: number | null;
-  meanGpuUtil: number | null;
-  /** val_ssim_fid100_f1_total_mean for LaMa (the checkpoint metric), else the first val_* tag */
-  keyMetric: { tag: string; value: number | null; step: number | null } | null;
-  /** diagnosis findings by severity */
-  findings: { info: number; warning: number; critical: number };
-}
 
 const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_title AS runTitle, status,
   status_message AS statusMessage, host, started_at AS startedAt, updated_at AS updatedAt, created_at AS createdAt,
@@ -43,52 +16,6 @@ export function getRun(sqlite: Database.Database, id: number): Run | undefined {
 }
 
 export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
-
-/** Every run's summary, or only run `onlyId`'s (the run page needs one, not all). */
-export function listRunSummaries(sqlite: Database.Database, onlyId?: number): RunSummary[] {
-  const runs = (
-    onlyId === undefined
-      ? sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all()
-      : sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).all(onlyId)
-  ) as Run[];
-  const seriesStmt = sqlite.prepare('SELECT tag, n_points AS n, last_step AS lastStep FROM series WHERE run_id = ? ORDER BY tag');
-  const counts = findingCounts(sqlite);
-  const gpuStmt = sqlite.prepare('SELECT AVG(util) AS u FROM gpu_samples WHERE run_id = ? AND util IS NOT NULL');
-  const lastValue = sqlite.prepare('SELECT last_value AS v, last_step AS s FROM series WHERE run_id = ? AND tag = ?');
-  return runs.map((r) => {
-    const s = seriesStmt.all(r.id) as { tag: string; n: number; lastStep: number | null }[];
-    const keyTag = s.some((x) => x.tag === KEY_METRIC) ? KEY_METRIC : s.find((x) => /^val[_/]/.test(x.tag))?.tag;
-    const key = keyTag ? (lastValue.get(r.id, keyTag) as { v: number | null; s: number | null }) : null;
-    let lastStep: number | null = null;
-    let points = 0;
-    for (const x of s) {
-      points += x.n;
-      if (x.lastStep !== null && (lastStep === null || x.lastStep > lastStep)) lastStep = x.lastStep;
-    }
-    return {
-      id: r.id,
-      name: r.name,
-      path: r.path,
-      kind: r.kind,
-      configName: r.configName,
-      status: r.status,
-      statusMessage: r.statusMessage,
-      host: r.host,
-      genLr: r.genLr,
-      discLr: r.discLr,
-      batchSize: r.batchSize,
-      lastStep,
-      points,
-      tags: s.map((x) => x.tag),
-      startedAt: r.startedAt,
-      updatedAt: r.updatedAt,
-      epoch: lastStep !== null && r.limitTrainBatches && r.limitTrainBatches > 1 ? (lastStep + 1) / r.limitTrainBatches : null,
-      meanGpuUtil: (gpuStmt.get(r.id) as { u: number | null }).u,
-      keyMetric: keyTag && key ? { tag: keyTag, value: key.v, step: key.s } : null,
-      findings: counts.get(r.id) ?? { info: 0, warning: 0, critical: 0 },
-    };
-  });
-}
 
 export class RunLookupError extends Error {}
 

@@ -44,8 +44,46 @@ export const runs = sqliteTable(
     /** JSON array of Hydra command-line overrides */
     overrides: text('overrides'),
   },
-  (t) => [uniqueIndex('runs_key').on(t.key)],
+  (t) => [
+    uniqueIndex('runs_key').on(t.key),
+    // the runs table's default order and its common sorts / filters
+    index('runs_started').on(t.startedAt),
+    index('runs_updated').on(t.updatedAt),
+    index('runs_status').on(t.status),
+  ],
 );
+
+/**
+ * What the runs table shows about a run's data, kept up to date by the store in the same transaction
+ * as the rows it summarises (points, GPU samples, findings), so listing runs never scans them. One row
+ * per run; a run without a row has no data yet. See db/runSummary.ts.
+ */
+export const runSummaries = sqliteTable('run_summaries', {
+  runId: integer('run_id').primaryKey().references(() => runs.id, { onDelete: 'cascade' }),
+  /** points over all series */
+  nPoints: integer('n_points').notNull().default(0),
+  nTags: integer('n_tags').notNull().default(0),
+  /** highest current last step over the run's series */
+  lastStep: integer('last_step'),
+  /** last value of a logged `epoch` tag (the epoch column when limit_train_batches is unknown) */
+  epochTag: real('epoch_tag'),
+  /** sum and count of non-null GPU utilisation samples (mean = sum / n) */
+  gpuUtilSum: real('gpu_util_sum').notNull().default(0),
+  gpuUtilN: integer('gpu_util_n').notNull().default(0),
+  /** the checkpoint metric (domain/checkpointMetric.ts) and its best finite value so far */
+  bestTag: text('best_tag'),
+  bestMode: text('best_mode', { enum: ['min', 'max'] }),
+  bestValue: real('best_value'),
+  bestStep: integer('best_step'),
+  findingsInfo: integer('findings_info').notNull().default(0),
+  findingsWarning: integer('findings_warning').notNull().default(0),
+  findingsCritical: integer('findings_critical').notNull().default(0),
+  /** JSON array of the distinct finding kinds, most severe first */
+  findingKinds: text('finding_kinds').notNull().default('[]'),
+  /** how these values were computed; a run with an older version is recomputed when the database opens */
+  version: integer('version').notNull().default(0),
+});
+export type RunSummaryRow = typeof runSummaries.$inferSelect;
 
 /** One metric tag of one run ("series"); keeps running aggregates so listing runs never scans points. */
 export const series = sqliteTable(

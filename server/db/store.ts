@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { DbHandle } from './open';
 import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
+import { refreshRunSummary, summariseChunk } from './runSummary';
 
 interface SeriesState {
   id: number;
@@ -199,6 +200,7 @@ export class Store {
       this.sqlite
         .prepare('UPDATE source_files SET "offset" = 0, size = 0, inode = NULL, head = NULL, tail = NULL, state = NULL WHERE id = ?')
         .run(file.id);
+      refreshRunSummary(this.sqlite, file.runId);
     })();
     this.series.clear();
   }
@@ -293,6 +295,8 @@ export class Store {
       }
       if (c.host) this.stmts.setHost.run(c.host, runId);
       this.recordIssues(runId, c.file.path, c.issues ?? []);
+      // the runs table's summary of what this chunk added (db/runSummary.ts), in the same transaction
+      summariseChunk(this.sqlite, runId, c.file.tagPrefix, c.scalars, c.gpu?.samples);
       const id = c.identity;
       this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, id.tail, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
     });

@@ -69,7 +69,7 @@ describe('dashboard in Chromium', () => {
   async function runIds(): Promise<{ alice: number; bob: number }> {
     const d = ensureDemos();
     const runs = await until(async () => {
-      const list = (await api.runs.list.query({})).runs;
+      const list = (await api.runs.list.query({})).rows;
       const a = list.find((r) => r.name === d.alice.runName);
       const b = list.find((r) => r.name === d.bob.runName);
       return a && b && a.points > 0 && b.points > 0 ? { alice: a.id, bob: b.id } : null;

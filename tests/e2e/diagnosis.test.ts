@@ -33,7 +33,7 @@ describe('diagnosis on the run page', () => {
   it('shows the oscillation finding, its suggestion with YAML and code, and the what-if LR overlay', async () => {
     const api = trpcClient(w.url);
     const run = await until(async () => {
-      const r = (await api.runs.list.query({})).runs.find((x) => x.name.startsWith('osc_'));
+      const r = (await api.runs.list.query({})).rows.find((x) => x.name.startsWith('osc_'));
       return r && r.findings.warning > 0 ? r : null;
     }, 30_000);
     const { context, page } = await newPage(browser, { width: 1400, height: 1000 });

@@ -18,7 +18,7 @@ describe('crash safety', () => {
     let w = await startWatch([project, '--db', db, '--port', String(port)]);
     const demo = startDemo({ dir: project, scenario: 'healthy', speed: 25, steps: 12_000, flushEveryMs: 150 });
     let api = trpcClient(w.url);
-    const run = await until(async () => (await api.runs.list.query({})).runs.find((r) => r.name === demo.runName && r.points > 50));
+    const run = await until(async () => (await api.runs.list.query({})).rows.find((r) => r.name === demo.runName && r.points > 50));
     await w.stop('SIGKILL'); // no clean-up at all: the transaction in flight is rolled back by SQLite
     await new Promise((r) => setTimeout(r, 700)); // the job keeps writing while nobody watches
     w = await startWatch([project, '--db', db, '--port', String(port)]);

@@ -45,7 +45,7 @@ describe('lrscope watch', () => {
   it('a new run folder appears through the API and the subscription', async () => {
     const built = buildLamaRun(path.join(dir, 'project'), lamaSpec());
     // the run's files are read one after another: wait until its Hydra config has been read too
-    const run = await until(async () => (await api.runs.list.query({})).runs.find((r) => r.name === built.name && r.configName !== null));
+    const run = await until(async () => (await api.runs.list.query({})).rows.find((r) => r.name === built.name && r.configName !== null));
     expect(run).toMatchObject({ kind: 'lama', configName: 'lama_fourier_small', genLr: 0.001, batchSize: 10 });
     await until(async () => (await pointsOf(run.id, 'train_gen_l1')).length === built.written.get('train_gen_l1')!.length);
     await until(() => events.some((e) => e.type === 'run-added' && e.runId === run.id));
@@ -55,7 +55,7 @@ describe('lrscope watch', () => {
   });
 
   it('a partial record waits for its rest (no error), then the point arrives', async () => {
-    const run = (await api.runs.list.query({})).runs[0];
+    const run = (await api.runs.list.query({})).rows[0];
     const file = fs.readdirSync(path.join(dir, 'project', 'tb_logs', run.name, 'version_0')).find((f) => f.includes('tfevents'))!;
     const eventFile = path.join(dir, 'project', 'tb_logs', run.name, 'version_0', file);
     const rec = eventRecord(encodeScalarEvent({ tag: 'train_gen_l1', step: 5000, value: 0.125, wallTime: Date.now() / 1000 }));
@@ -74,7 +74,7 @@ describe('lrscope watch', () => {
     fs.mkdirSync(runDir, { recursive: true });
     fs.writeFileSync(path.join(runDir, 'config.yaml'), configYaml(spec));
     fs.writeFileSync(path.join(runDir, 'train.log'), logRecord(Date.now(), '__main__', 'INFO', 'starting'));
-    const run = await until(async () => (await api.runs.list.query({})).runs.find((r) => r.name === name));
+    const run = await until(async () => (await api.runs.list.query({})).rows.find((r) => r.name === name));
     expect(run.points).toBe(0);
     const tb = path.join(dir, 'project', 'tb_logs', name, 'version_0');
     fs.mkdirSync(tb, { recursive: true });
@@ -99,7 +99,7 @@ describe('lrscope watch', () => {
   });
 
   it('a replaced (and a truncated) file has its points replaced', async () => {
-    const runs = (await api.runs.list.query({})).runs;
+    const runs = (await api.runs.list.query({})).rows;
     const run = runs.find((r) => r.name.startsWith('late_user'))!;
     const tb = path.join(dir, 'project', 'tb_logs', run.name, 'version_0');
     const file = path.join(tb, fs.readdirSync(tb).find((f) => f.includes('tfevents'))!);
@@ -120,7 +120,7 @@ describe('lrscope watch', () => {
   });
 
   it('a deleted run folder marks the run missing and keeps its data', async () => {
-    const runs = (await api.runs.list.query({})).runs;
+    const runs = (await api.runs.list.query({})).rows;
     const run = runs.find((r) => r.name.startsWith('late_user'))!;
     const before = (await api.runs.get.query({ id: run.id })).points;
     fs.rmSync(path.join(dir, 'project', 'experiments', run.name), { recursive: true });
@@ -129,7 +129,7 @@ describe('lrscope watch', () => {
   });
 
   it('a restart resumes from the stored offsets: nothing re-imported, nothing lost', async () => {
-    const run = (await api.runs.list.query({})).runs.find((r) => r.name.startsWith('j_doe'))!;
+    const run = (await api.runs.list.query({})).rows.find((r) => r.name.startsWith('j_doe'))!;
     const before = await pointsOf(run.id, 'train_gen_l1');
     await w.stop('SIGINT');
     expect(w.output()).toMatch(/Stopping/);

@@ -1,58 +1,41 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, publicProcedure } from '../trpc';
-import { getRun, listRunSummaries, compareSummary, type RunSummary } from '../../db/runs';
-import { RUN_STATUSES } from '../../db/schema';
+import { getRun, compareSummary } from '../../db/runs';
+import { listRuns, runRows, tagsOfRuns, RUN_SORTS } from '../../db/runList';
+import { RUN_KINDS, RUN_STATUSES } from '../../db/schema';
 import { flattenConfig, configDiff } from '../../db/configDiff';
 import { listSamples } from '../../db/samples';
 
-const SORTABLE = ['name', 'status', 'configName', 'startedAt', 'updatedAt', 'lastStep', 'genLr', 'discLr', 'batchSize', 'points', 'meanGpuUtil', 'keyMetric', 'epoch'] as const;
-
-function sortValue(r: RunSummary, by: (typeof SORTABLE)[number]): string | number | null {
-  if (by === 'keyMetric') return r.keyMetric?.value ?? null;
-  return r[by];
-}
-
 export const runsRouter = router({
+  /** One page of the runs table: filtered and sorted by SQL over the summary columns, with the total. */
   list: publicProcedure
     .input(
       z
         .object({
           q: z.string().max(200).optional(),
           status: z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length).optional(),
-          sort: z.object({ by: z.enum(SORTABLE), dir: z.enum(['asc', 'desc']) }).optional(),
-          limit: z.number().int().min(1).max(1000).default(200),
+          kind: z.array(z.enum(RUN_KINDS)).max(RUN_KINDS.length).optional(),
+          sort: z.object({ by: z.enum(RUN_SORTS), dir: z.enum(['asc', 'desc']) }).optional(),
+          limit: z.number().int().min(1).max(1000).default(100),
           offset: z.number().int().min(0).default(0),
         })
-        .default({ limit: 200, offset: 0 }),
+        .default({ limit: 100, offset: 0 }),
     )
+    .query(({ ctx, input }) => listRuns(ctx.db.db, input)),
+
+  /** The runs table rows of some runs with their tags (the comparison page). */
+  byIds: publicProcedure
+    .input(z.object({ ids: z.array(z.number().int()).max(50) }))
     .query(({ ctx, input }) => {
-      let runs = listRunSummaries(ctx.db.sqlite);
-      if (input.q) {
-        const q = input.q.toLowerCase();
-        runs = runs.filter((r) => [r.name, r.configName ?? '', r.path].some((f) => f.toLowerCase().includes(q)));
-      }
-      if (input.status?.length) {
-        const want = new Set(input.status);
-        runs = runs.filter((r) => want.has(r.status));
-      }
-      const sort = input.sort ?? { by: 'startedAt', dir: 'desc' };
-      const dir = sort.dir === 'asc' ? 1 : -1;
-      runs.sort((a, b) => {
-        const va = sortValue(a, sort.by);
-        const vb = sortValue(b, sort.by);
-        if (va === vb) return a.id - b.id;
-        if (va === null) return 1; // missing values last either way
-        if (vb === null) return -1;
-        return (va < vb ? -1 : 1) * dir;
-      });
-      return { total: runs.length, runs: runs.slice(input.offset, input.offset + input.limit) };
+      const tags = tagsOfRuns(ctx.db.db, input.ids);
+      return runRows(ctx.db.db, input.ids).map((r) => ({ ...r, tags: tags.get(r.id) ?? [] }));
     }),
 
   get: publicProcedure.input(z.object({ id: z.number().int() })).query(({ ctx, input }) => {
     const r = getRun(ctx.db.sqlite, input.id);
     if (!r) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
-    const [summary] = listRunSummaries(ctx.db.sqlite, input.id);
+    const [summary] = runRows(ctx.db.db, [input.id]);
     const files = ctx.db.sqlite
       .prepare('SELECT path, kind, "offset", size FROM source_files WHERE run_id = ? ORDER BY path')
       .all(input.id) as { path: string; kind: string; offset: number; size: number }[];

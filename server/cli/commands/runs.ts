@@ -1,20 +1,51 @@
 import { parseArgs, UsageError } from '../args';
 import { openStore, formatTable, fmtTime, type CliIO } from '../context';
-import { listRunSummaries } from '../../db/runs';
+import { listRuns, tagsOfRuns, RUN_SORTS, type RunListQuery, type RunSort } from '../../db/runList';
+import { RUN_STATUSES, type RunStatus } from '../../db/schema';
 
-export const help = `Usage: lrscope runs [--db FILE] [--json]
+export const help = `Usage: lrscope runs [--db FILE] [--json] [--filter TEXT] [--status S,…] [--sort COLUMN[:asc|desc]] [--limit N]
 
 One row per run: id, name, path, kind, config name, status, generator and discriminator LR,
-batch size, last step, number of points, tags, last update.
+batch size, last step, number of points, tags, last update. Oldest first unless --sort says otherwise.
 
-  --json      print {"runs":[{id,name,path,kind,configName,status,genLr,discLr,batchSize,lastStep,
-              points,tags:[…],updatedAt}]} (updatedAt in ms since the epoch)
-  --db FILE   database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)`;
+  --json            print {"runs":[{id,name,path,kind,configName,status,genLr,discLr,batchSize,lastStep,
+                    points,tags:[…],updatedAt}]} (updatedAt in ms since the epoch)
+  --filter TEXT     runs whose name, path or config name contains TEXT
+  --status S,…      only these statuses (${RUN_STATUSES.join(', ')})
+  --sort COL[:DIR]  ${RUN_SORTS.join(', ')}; DIR asc (default) or desc
+  --limit N         at most N runs
+  --db FILE         database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)`;
+
+function query(flags: Record<string, unknown>): RunListQuery {
+  const q: RunListQuery = { sort: { by: 'startedAt', dir: 'asc' } };
+  if (typeof flags.filter === 'string') q.q = flags.filter;
+  if (typeof flags.status === 'string') {
+    const want = flags.status.split(',').filter(Boolean);
+    const bad = want.find((x) => !(RUN_STATUSES as readonly string[]).includes(x));
+    if (bad) throw new UsageError(`unknown status '${bad}' (one of ${RUN_STATUSES.join(', ')})`);
+    q.status = want as RunStatus[];
+  }
+  if (typeof flags.sort === 'string') {
+    const [by, dir = 'asc'] = flags.sort.split(':');
+    if (!(RUN_SORTS as readonly string[]).includes(by)) throw new UsageError(`cannot sort by '${by}' (one of ${RUN_SORTS.join(', ')})`);
+    if (dir !== 'asc' && dir !== 'desc') throw new UsageError(`sort direction '${dir}' is not asc or desc`);
+    q.sort = { by: by as RunSort, dir };
+  }
+  if (typeof flags.limit === 'string') {
+    if (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1) throw new UsageError(`--limit needs a positive whole number (got '${flags.limit}')`);
+    q.limit = Number(flags.limit);
+  }
+  return q;
+}
 
 export function run(argv: string[], io: CliIO): number {
   const { flags, positionals } = parseArgs(argv, {
     db: { type: 'string' },
     json: { type: 'boolean' },
+    filter: { type: 'string' },
+    status: { type: 'string' },
+    sort: { type: 'string' },
+    limit: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
@@ -22,10 +53,12 @@ export function run(argv: string[], io: CliIO): number {
     return 0;
   }
   if (positionals.length) throw new UsageError(`runs takes no arguments (got '${positionals[0]}')`);
+  const q = query(flags);
   const { handle } = openStore(flags.db as string | undefined);
   try {
-    const runs = listRunSummaries(handle.sqlite);
+    const runs = listRuns(handle.db, q).rows;
     if (flags.json) {
+      const tags = tagsOfRuns(handle.db, runs.map((r) => r.id));
       const out = runs.map((r) => ({
         id: r.id,
         name: r.name,
@@ -38,13 +71,17 @@ export function run(argv: string[], io: CliIO): number {
         batchSize: r.batchSize,
         lastStep: r.lastStep,
         points: r.points,
-        tags: r.tags,
+        tags: tags.get(r.id) ?? [],
         updatedAt: r.updatedAt,
       }));
       io.out(JSON.stringify({ runs: out }, null, 2) + '\n');
       return 0;
     }
     if (!runs.length) {
+      if (q.q || q.status) {
+        io.out('No runs match.\n');
+        return 0;
+      }
       io.out('No runs yet. Ingest some with: lrscope ingest <folder>\n');
       return 0;
     }
@@ -52,7 +89,7 @@ export function run(argv: string[], io: CliIO): number {
       formatTable(
         ['id', 'name', 'kind', 'config', 'status', 'lr_g', 'lr_d', 'bs', 'last step', 'points', 'tags', 'updated', 'path'],
         runs.map((r) => [
-          r.id, r.name, r.kind, r.configName, r.status, r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.tags.length,
+          r.id, r.name, r.kind, r.configName, r.status, r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.nTags,
           fmtTime(r.updatedAt), r.path,
         ]),
       ),
