@@ -36,10 +36,39 @@ export function listSamples(runDir: string, limitPerGroup = 8): SampleGroup[] {
   return groups.sort((a, b) => b.epoch - a.epoch || order(a.kind) - order(b.kind) || a.kind.localeCompare(b.kind));
 }
 
-/** Absolute path of a sample image, or null when `rel` escapes the run's samples folder. */
+/** What listSamples hands out: `epoch<N>_<kind>/<file>.<jpg|png|webp>`, two plain path segments. */
+const SAMPLE_REL = /^epoch\d+_[^/\\]+\/[^/\\]+\.(jpe?g|png|webp)$/i;
+
+function inside(dir: string, p: string): boolean {
+  return p.startsWith(dir + path.sep);
+}
+
+function realpath(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The real path of a sample image of a run, or null unless `rel` names an image file that really is in
+ * the run's `samples/` folder: only the `epoch…_kind/file.jpg` shape listSamples gives, no `..`, no
+ * absolute path, no NUL, and after resolving every symlink still inside the run folder's `samples/`
+ * (a symlink pointing out, or a `samples/` that is itself a link out of the run, is refused).
+ */
 export function samplePath(runDir: string, rel: string): string | null {
-  const root = path.resolve(runDir, 'samples');
-  const full = path.resolve(root, rel);
-  if (!full.startsWith(root + path.sep) || !IMAGE.test(full)) return null;
-  return full;
+  if (rel.length > 1000 || !SAMPLE_REL.test(rel) || rel.includes('\0') || rel.split('/').some((seg) => seg === '..' || seg === '.')) return null;
+  const runReal = realpath(runDir);
+  if (!runReal) return null;
+  const rootReal = realpath(path.join(runReal, 'samples'));
+  if (!rootReal || !inside(runReal, rootReal)) return null;
+  const fileReal = realpath(path.join(rootReal, rel));
+  if (!fileReal || !inside(rootReal, fileReal) || !IMAGE.test(fileReal)) return null;
+  try {
+    if (!fs.statSync(fileReal).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return fileReal;
 }
