@@ -9,6 +9,7 @@ import {
 } from 'chart.js';
 import { debiasedEma, percentileRange } from '@/server/analysis/smoothing';
 import { maxOf, minOf } from '@/server/lib/reduce';
+import { csvText } from '@/server/lib/csv';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation);
 
@@ -274,7 +275,10 @@ export default function LineChart(p: LineChartProps) {
 
   const exportCsv = () => {
     const lines = ['series,segment,x,y'];
-    for (const s of p.series) s.segments.forEach((seg, i) => seg.x.forEach((x, j) => lines.push(`"${s.label.replace(/"/g, '""')}",${i},${x},${seg.y[j]}`)));
+    for (const s of p.series) {
+      const label = csvText(s.label);
+      s.segments.forEach((seg, i) => seg.x.forEach((x, j) => lines.push(`${label},${i},${x},${seg.y[j]}`)));
+    }
     download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), `${p.title}.csv`);
   };
   const exportPng = () => {

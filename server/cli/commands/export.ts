@@ -2,12 +2,14 @@ import { parseArgs, UsageError } from '../args';
 import { openStore, type CliIO } from '../context';
 import { resolveRunRef, RunLookupError } from '../../db/runs';
 import { iteratePoints, tagsOfRun } from '../../db/points';
+import { csvText } from '../../lib/csv';
 
 export const help = `Usage: lrscope export <run> [--tag TAG]... [--format csv|json] [--db FILE]
 
 Prints every stored point of a run (tag, step, wall_time, value) exactly as stored, ordered by tag,
 restart segment and step. Values print with enough digits to round-trip (float32 values from event
-files read back bit-exact); NaN, Infinity and -Infinity print as such (strings in JSON).
+files read back bit-exact); NaN, Infinity and -Infinity print as such (strings in JSON). In CSV a tag
+starting with = + - @ gets a leading ' so spreadsheets do not run it as a formula.
 
   <run>            an id, a unique run name, or a path
   --tag TAG        only this tag (repeatable)
@@ -18,10 +20,6 @@ function num(v: number | null): string {
   if (v === null) return '';
   if (Number.isNaN(v)) return 'NaN';
   return String(v); // shortest text that parses back to the same double
-}
-
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function jsonNum(v: number | null): string {
@@ -67,7 +65,7 @@ export function run(argv: string[], io: CliIO): number {
     if (format === 'csv') {
       buf += 'tag,step,wall_time,value\n';
       for (const p of iteratePoints(handle.sqlite, run.id, tags)) {
-        buf += `${csvField(p.tag)},${p.step},${num(p.wallTime)},${num(p.value)}\n`;
+        buf += `${csvText(p.tag)},${p.step},${num(p.wallTime)},${num(p.value)}\n`;
         flush();
       }
     } else {
