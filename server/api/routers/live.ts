@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { tracked } from '@trpc/server';
 import { router, publicProcedure } from '../trpc';
+import { changesAfter, lastChangeSeq } from '../../db/changes';
+import * as v from '../inputs';
 
 export type LiveEvent =
   | { type: 'data'; runId: number; lastStep: number | null; tags: string[] }
@@ -10,28 +12,47 @@ export type LiveEvent =
   | { type: 'status-changed'; runId: number; status: string }
   | { type: 'findings'; runId: number };
 
-const POLL_MS = 100;
+export const POLL_MS = 100;
+const BATCH = 500;
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Waits `ms`, or less when the connection goes away. Leaves nothing behind: the abort listener added
+ * for the wait is removed when the wait ends, so a connection polling for days holds one at most.
+ */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Where a subscription starts: after the client's last event when that is a sequence number the log has
+ * reached (a reconnect), else now. A missing, malformed, zero or future id (a database recreated since)
+ * is a fresh start — never silence, never a replay of the whole log.
+ */
+export function startSeq(lastEventId: string | null | undefined, last: number): number {
+  if (!lastEventId || !/^\d{1,15}$/.test(lastEventId)) return last;
+  const n = Number(lastEventId);
+  return n > 0 && n <= last ? n : last;
 }
 
 export const liveRouter = router({
   onChange: publicProcedure
-    .input(z.object({ runIds: z.array(z.number().int()).max(100).optional(), lastEventId: z.string().nullish() }).default({}))
+    .input(z.object({ runIds: z.array(v.runId).max(100).optional(), lastEventId: z.string().max(64).nullish() }).default({}))
     .subscription(async function* ({ ctx, input, signal }) {
-      const stmt = ctx.db.sqlite.prepare('SELECT seq, run_id AS runId, kind, last_step AS lastStep, tags, status FROM changes WHERE seq > ? ORDER BY seq LIMIT 500');
-      // resume after the last event the client saw (reconnect), else start from now
-      let seq = input.lastEventId ? Number(input.lastEventId) : ((ctx.db.sqlite.prepare('SELECT MAX(seq) AS s FROM changes').get() as { s: number | null }).s ?? 0);
+      let seq = startSeq(input.lastEventId, lastChangeSeq(ctx.db.sqlite));
       const want = input.runIds?.length ? new Set(input.runIds) : null;
       while (!signal?.aborted) {
-        const rows = stmt.all(seq) as { seq: number; runId: number; kind: LiveEvent['type']; lastStep: number | null; tags: string | null; status: string | null }[];
+        const rows = changesAfter(ctx.db.sqlite, seq, BATCH);
         for (const r of rows) {
           seq = r.seq;
           if (want && !want.has(r.runId)) continue;
@@ -45,7 +66,7 @@ export const liveRouter = router({
                   : { type: 'status-changed', runId: r.runId, status: r.status ?? 'unknown' };
           yield tracked(String(r.seq), ev);
         }
-        if (rows.length < 500) await sleep(POLL_MS, signal);
+        if (rows.length < BATCH) await sleep(POLL_MS, signal);
       }
     }),
 });

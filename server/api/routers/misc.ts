@@ -1,6 +1,8 @@
 // Small read-only areas: GPU samples, validation tables, ingest errors.
 import { z } from 'zod';
-import { router, publicProcedure } from '../trpc';
+import { router, publicProcedure, budgetOf } from '../trpc';
+import { yieldToEventLoop } from '../budget';
+import * as v from '../inputs';
 import { minMaxDownsample } from '../../analysis/downsample';
 import { listFindings } from '../../db/findings';
 import { listErrors } from '../../db/errors';
@@ -16,12 +18,15 @@ const METRICS: { key: Metric; col: string }[] = [
 
 export const gpuRouter = router({
   series: publicProcedure
-    .input(z.object({ runIds: z.array(z.number().int()).min(1).max(20), maxPoints: z.number().int().min(10).max(20_000).default(2000) }))
-    .query(({ ctx, input }) => {
+    .input(z.object({ runIds: z.array(v.runId).min(1).max(20), maxPoints: v.maxPoints.default(2000) }))
+    .query(async ({ ctx, input }) => {
       const out: { runId: number; gpu: number; metric: Metric; x: number[]; y: number[] }[] = [];
-      for (const runId of input.runIds) {
+      for (const runId of new Set(input.runIds)) {
         const gpus = ctx.db.sqlite.prepare('SELECT DISTINCT gpu FROM gpu_samples WHERE run_id = ? ORDER BY gpu').all(runId) as { gpu: number }[];
+        // priced before reading, like metrics.series: one series per metric and GPU
+        budgetOf(ctx).spend(gpus.length * METRICS.length * input.maxPoints, 'gpu.series');
         for (const { gpu } of gpus) {
+          if (out.length) await yieldToEventLoop();
           const rows = ctx.db.sqlite
             .prepare(`SELECT time, ${METRICS.map((m) => m.col).join(', ')} FROM gpu_samples WHERE run_id = ? AND gpu = ? ORDER BY time, id`)
             .all(runId, gpu) as Record<string, number | null>[];
@@ -43,7 +48,7 @@ export const gpuRouter = router({
 });
 
 export const logsRouter = router({
-  validationTables: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => {
+  validationTables: publicProcedure.input(z.object({ runId: v.runId })).query(({ ctx, input }) => {
     const rows = ctx.db.sqlite
       .prepare('SELECT kind, name, epoch, iterations, sanity, time, line, columns, rows, all_nan AS allNaN FROM validation_tables WHERE run_id = ? ORDER BY iterations, kind, name')
       .all(input.runId) as { kind: 'val' | 'test' | 'extra_val'; name: string; epoch: number; iterations: number; sanity: number; time: number | null; line: number | null; columns: string; rows: string; allNaN: number }[];
@@ -59,10 +64,10 @@ export const logsRouter = router({
 
 export const ingestRouter = router({
   errors: publicProcedure
-    .input(z.object({ runId: z.number().int().optional() }).default({}))
+    .input(z.object({ runId: v.runId.optional() }).default({}))
     .query(({ ctx, input }) => listErrors(ctx.db.sqlite, input.runId)),
 });
 
 export const findingsRouter = router({
-  list: publicProcedure.input(z.object({ runId: z.number().int() })).query(({ ctx, input }) => listFindings(ctx.db.sqlite, input.runId)),
+  list: publicProcedure.input(z.object({ runId: v.runId })).query(({ ctx, input }) => listFindings(ctx.db.sqlite, input.runId)),
 });
