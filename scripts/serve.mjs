@@ -1,23 +1,40 @@
 // The dashboard process that `lrscope watch` supervises: Next.js (production build) on host:port.
 // It reports 'ready' / 'error' to the parent over IPC and exits when the parent goes away.
+// Every request passes the guard first (server/http/guard.ts): Host check, access token, security
+// headers. Access settings come from the parent: LRSCOPE_TOKEN (empty: open), LRSCOPE_ALLOW_HOSTS
+// (comma-separated), LRSCOPE_READ_ONLY (read by the tRPC context).
 import http from 'node:http';
 import next from 'next';
+import { tsImport } from 'tsx/esm/api';
+
+const { createGuard } = await tsImport('../server/http/guard.ts', import.meta.url);
 
 const root = process.env.LRSCOPE_ROOT ?? process.cwd();
 const hostname = process.env.LRSCOPE_HOST ?? '127.0.0.1';
 const port = Number(process.env.LRSCOPE_PORT ?? 3000);
+const token = process.env.LRSCOPE_TOKEN || null;
+const allowHosts = (process.env.LRSCOPE_ALLOW_HOSTS ?? '').split(',').filter(Boolean);
 
 process.on('disconnect', () => process.exit(0));
 
 const app = next({ dev: false, dir: root, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
-const server = http.createServer((req, res) => handle(req, res));
+let guard = null; // made once the port is known (--port 0 picks one)
+const server = http.createServer((req, res) => {
+  if (!guard) {
+    res.statusCode = 503;
+    res.end();
+    return;
+  }
+  if (!guard(req, res)) void handle(req, res);
+});
 server.on('error', (err) => {
   process.send?.({ type: 'error', code: err.code, message: err.message });
   process.exit(1);
 });
 server.listen(port, hostname, () => {
+  guard = createGuard({ token, host: hostname, port: server.address().port, allowHosts });
   process.send?.({ type: 'ready', port: server.address().port });
   void warm(server.address().port);
 });
@@ -31,7 +48,7 @@ async function warm(boundPort) {
   const host = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/api/trpc`;
   const get = async (proc, input) => {
-    const r = await fetch(`${base}/${proc}?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const r = await fetch(`${base}/${proc}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     return r.ok ? (await r.json()).result?.data : null;
   };
   try {

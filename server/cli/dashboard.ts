@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { packageRoot } from '../paths';
+import { displayHost } from '../http/access';
 
 const SOURCES = ['app', 'server', 'next.config.mjs', 'package.json'];
 
@@ -55,7 +56,19 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-export function startDashboard(opts: { port: number; host: string; db: string }): Promise<Dashboard> {
+export interface DashboardOptions {
+  port: number;
+  host: string;
+  db: string;
+  /** the token every request must carry (null: open, loopback only) */
+  token?: string | null;
+  /** more Host names to answer to */
+  allowHosts?: string[];
+  /** refuse every tRPC mutation */
+  readOnly?: boolean;
+}
+
+export function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const root = packageRoot();
   const child = fork(path.join(root, 'scripts', 'serve.mjs'), [], {
     cwd: root,
@@ -67,6 +80,9 @@ export function startDashboard(opts: { port: number; host: string; db: string })
       LRSCOPE_DB: opts.db,
       LRSCOPE_HOST: opts.host,
       LRSCOPE_PORT: String(opts.port),
+      LRSCOPE_TOKEN: opts.token ?? '',
+      LRSCOPE_ALLOW_HOSTS: (opts.allowHosts ?? []).join(','),
+      LRSCOPE_READ_ONLY: opts.readOnly ? '1' : '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -80,8 +96,7 @@ export function startDashboard(opts: { port: number; host: string; db: string })
   return new Promise((resolve, reject) => {
     child.on('message', (m: { type: string; port?: number; code?: string; message?: string }) => {
       if (m.type === 'ready') {
-        const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-        resolve({ child, url: `http://${host}:${m.port}`, stop });
+        resolve({ child, url: `http://${displayHost(opts.host)}:${m.port}`, stop });
       } else if (m.type === 'error') {
         reject(new Error(m.code === 'EADDRINUSE' ? `port ${opts.port} is in use on ${opts.host}: stop the other process or pass --port N` : `dashboard failed: ${m.message}`));
       }

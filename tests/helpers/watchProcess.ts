@@ -19,21 +19,26 @@ export function freePort(): Promise<number> {
 
 export interface WatchProc {
   child: ChildProcess;
+  /** the dashboard's origin (http://host:port), without the token */
   url: string;
+  /** the access token printed in the dashboard address (`?token=…`), or null when it is open */
+  token: string | null;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startWatch(args: string[], opts: { timeoutMs?: number } = {}): Promise<WatchProc> {
+export async function startWatch(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<WatchProc> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...opts.env };
+  if (!opts.env?.LRSCOPE_TOKEN) delete env.LRSCOPE_TOKEN;
   const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', ...args], {
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const printed = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`watch did not start in time:\n${out}`)), opts.timeoutMs ?? 60_000);
     const check = () => {
       const m = /Dashboard: (http:\/\/\S+)/.exec(out);
@@ -48,9 +53,11 @@ export async function startWatch(args: string[], opts: { timeoutMs?: number } = 
       reject(new Error(`watch exited with ${code}:\n${out}`));
     });
   });
+  const address = new URL(printed);
   return {
     child,
-    url,
+    url: address.origin,
+    token: address.searchParams.get('token'),
     output: () => out,
     stop: async (signal = 'SIGINT') => {
       if (child.exitCode === null) child.kill(signal);
@@ -59,13 +66,19 @@ export async function startWatch(args: string[], opts: { timeoutMs?: number } = 
   };
 }
 
-export function trpcClient(url: string) {
+/** A tRPC client of the dashboard at `url`; with a token, every request carries it as a bearer header. */
+export function trpcClient(url: string, token: string | null = null) {
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url: `${url}/api/trpc`, EventSource }),
-        false: httpBatchLink({ url: `${url}/api/trpc` }),
+        true: httpSubscriptionLink({
+          url: `${url}/api/trpc`,
+          EventSource,
+          eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...auth } }) },
+        }),
+        false: httpBatchLink({ url: `${url}/api/trpc`, headers: () => auth }),
       }),
     ],
   });

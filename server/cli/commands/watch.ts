@@ -7,8 +7,9 @@ import { Store } from '../../db/store';
 import { resolveDbPath } from '../../paths';
 import { RunWatcher } from '../../watch/watcher';
 import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
+import { AccessConfigError, chooseToken, type TokenChoice } from '../../http/access';
 
-export const help = `Usage: lrscope watch <path>... [--db FILE] [--port 3000] [--host 127.0.0.1] [--poll [MS]]
+export const help = `Usage: lrscope watch <path>... [--db FILE] [--port 3000] [--host 127.0.0.1] [--token T] [--read-only] [--poll [MS]]
 
 Ingests every run under the paths, keeps following them while they train (new runs, new event files,
 growing logs, files replaced or truncated, runs deleted), and serves the dashboard. One process:
@@ -17,6 +18,12 @@ the watcher, plus the Next.js dashboard it supervises. Ctrl-C stops both.
   --db FILE         database file (default: $LRSCOPE_DB or .lrscope/lrscope.db)
   --port N          dashboard port (default 3000)
   --host ADDR       dashboard address (default 127.0.0.1; 0.0.0.0 to share on the network)
+  --token T         require this access token (16+ characters from A-Z a-z 0-9 . _ ~ -), also on
+                    loopback; default: $LRSCOPE_TOKEN, else off loopback a random one, printed in
+                    the dashboard address (open it once: a cookie keeps you in)
+  --allow-host NAME also answer to this Host name (a DNS name or a reverse proxy's; repeatable);
+                    other Host names are refused (DNS rebinding)
+  --read-only       the dashboard refuses every change (tRPC mutations answer FORBIDDEN)
   --poll [MS]       poll files every MS ms (default 1000) instead of inotify: for NFS/SMB/sshfs folders
   --demo-when-empty if the paths hold no run yet, also start 'lrscope demo <first path>/demo' (npm start)
   --no-dashboard    only watch and ingest`;
@@ -26,6 +33,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     db: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
+    token: { type: 'string' },
+    'allow-host': { type: 'multi' },
+    'read-only': { type: 'boolean' },
     poll: { type: 'optional-number' },
     'demo-when-empty': { type: 'boolean' },
     'no-dashboard': { type: 'boolean' },
@@ -39,6 +49,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const port = flags.port === undefined ? 3000 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
   const host = (flags.host as string | undefined) ?? '127.0.0.1';
+  let access: TokenChoice;
+  try {
+    access = chooseToken({ host, flag: flags.token as string | undefined, env: process.env.LRSCOPE_TOKEN });
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const allowHosts = (flags['allow-host'] as string[] | undefined) ?? [];
+  const readOnly = flags['read-only'] === true;
   const pollMs = flags.poll === undefined ? null : flags.poll === true ? 1000 : (flags.poll as number);
   const demoWhenEmpty = flags['demo-when-empty'] === true;
   for (const p of positionals) {
@@ -76,7 +95,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     if (withDashboard) {
       ensureBuild(io.out);
-      dashboard = await startDashboard({ port, host, db: dbPath });
+      dashboard = await startDashboard({ port, host, db: dbPath, token: access.token, allowHosts, readOnly });
       dashboard.child.once('exit', (code) => {
         if (!stopping) {
           io.err(`lrscope watch: the dashboard process exited (code ${code}); stopping.\n`);
@@ -95,7 +114,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       demo = startDemo({ dir, scenario: 'healthy', speed: 1, steps: 200_000 });
       io.out(`No runs in ${positionals[0]} yet: started a simulated LaMa job writing to ${dir} (lrscope demo) so there is something live to look at.\n`);
     }
-    if (dashboard) io.out(`Dashboard: ${dashboard.url}   (Ctrl-C to stop)\n`);
+    if (dashboard) {
+      if (access.generated) io.out(`Bound to ${host}: every request needs the access token generated below (or pass --token / $LRSCOPE_TOKEN).\n`);
+      if (readOnly) io.out('Read-only: the dashboard refuses every change.\n');
+      // the token rides in the address once; the dashboard then sets a cookie and drops it from the URL
+      io.out(`Dashboard: ${dashboard.url}${access.token ? `/?token=${access.token}` : ''}   (Ctrl-C to stop)\n`);
+    }
   } catch (err) {
     io.err(`lrscope watch: ${(err as Error).message}\n`);
     await stop(err instanceof UsageError ? 2 : 1);
