@@ -63,10 +63,10 @@ export function samplePath(runDir: string, rel: string): string | null {
   if (!runReal) return null;
   const rootReal = realpath(path.join(runReal, 'samples'));
   if (!rootReal || !inside(runReal, rootReal)) return null;
-  const fileReal = realpath(path.join(rootReal, rel));
+  const fileReal = realpath(path.join(/*turbopackIgnore: true*/ rootReal, rel));
   if (!fileReal || !inside(rootReal, fileReal) || !IMAGE.test(fileReal)) return null;
   try {
-    if (!fs.statSync(fileReal).isFile()) return null;
+    if (!fs.statSync(/*turbopackIgnore: true*/ fileReal).isFile()) return null;
   } catch {
     return null;
   }
