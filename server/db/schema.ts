@@ -1,4 +1,5 @@
 // The one source of table types. Migrations in drizzle/ are generated from this file by drizzle-kit.
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, real, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
 
 export const RUN_KINDS = ['lama', 'lightning', 'tensorboard'] as const;
@@ -125,7 +126,48 @@ export const points = sqliteTable(
     wallTime: real('wall_time'),
     value: real('value'),
   },
-  (t) => [primaryKey({ columns: [t.seriesId, t.seg, t.step, t.dup] })],
+  (t) => [
+    primaryKey({ columns: [t.seriesId, t.seg, t.step, t.dup] }),
+    // NaN / ±Infinity points only (a partial index: finite rows cost nothing here): the series markers read
+    // exactly the non-finite points in range. Queries name it (INDEXED BY) and repeat its WHERE verbatim.
+    index('points_nonfinite').on(t.seriesId, t.seg, t.step, t.dup).where(sql`value IS NULL OR abs(value) > 1.7976931348623157e308`),
+  ],
+);
+
+/**
+ * Multi-resolution summaries of `points` (a pyramid, see server/db/pyramid.ts): per series, restart segment
+ * and level L, bucket `idx` holds the points of ordinals [idx·B(L), (idx+1)·B(L)) of the segment in
+ * (step, dup) order, B(L) = 16·4^(L-1). Kept by the store in the same transaction as the points; the last
+ * bucket of each level is the open one (count < B(L)). WITHOUT ROWID (added to the migration by hand).
+ * min/max/sum are over finite values only (NULL min/max when there are none); first/last are the first and
+ * last points whatever their value (NULL value = NaN, as in `points`).
+ */
+export const seriesSummary = sqliteTable(
+  'series_summary',
+  {
+    seriesId: integer('series_id').notNull(),
+    seg: integer('seg').notNull(),
+    level: integer('level').notNull(),
+    idx: integer('idx').notNull(),
+    n: integer('n').notNull(),
+    /** NaN / ±Infinity points */
+    nBad: integer('n_bad').notNull(),
+    sum: real('sum').notNull(),
+    min: real('min'),
+    minStep: integer('min_step'),
+    minWall: real('min_wall'),
+    max: real('max'),
+    maxStep: integer('max_step'),
+    maxWall: real('max_wall'),
+    firstStep: integer('first_step').notNull(),
+    firstDup: integer('first_dup').notNull(),
+    firstWall: real('first_wall'),
+    firstValue: real('first_value'),
+    lastStep: integer('last_step').notNull(),
+    lastWall: real('last_wall'),
+    lastValue: real('last_value'),
+  },
+  (t) => [primaryKey({ columns: [t.seriesId, t.seg, t.level, t.idx] })],
 );
 
 export const validationTables = sqliteTable(

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import { minMaxDownsample } from '../analysis/downsample';
 import { getRun } from './runs';
+import { readSeriesPyramid, type ReadStats } from './pyramidRead';
 
 export const X_AXES = ['step', 'epoch', 'relative', 'wall', 'samples'] as const;
 export type XAxis = (typeof X_AXES)[number];
@@ -120,87 +121,39 @@ function stepsPerEpoch(sqlite: Database.Database, runId: number, limit: number |
   return first ? first.step / first.value : null;
 }
 
-// ---- full-range columns, cached per series and extended incrementally --------------------------
-// A run page re-reads every series on each live update; with 200k points per series that is most of
-// the request. The cache keeps each series' columns and reads only the rows added since (the points
-// primary key makes "after (seg, step, dup)" a seek). Freshness comes from the series row, which the
-// store updates in the same transaction as the points.
-
-interface Cached {
-  gen: number;
-  n: number;
-  seg: number;
-  lastStep: number | null;
-  lastDup: number;
-  cols: Columns;
+export interface SeriesReadOptions {
+  /** read every point in range and downsample in JS (the path before the summaries; for benchmarks and tests) */
+  raw?: boolean;
+  /** rows read and the plan per segment (summarised path) */
+  stats?: ReadStats;
 }
 
-const CACHE = new Map<number, Cached>();
-const CACHE_MAX_POINTS = 20_000_000;
-let cachedPoints = 0;
-
-function remember(id: number, c: Cached): void {
-  const old = CACHE.get(id);
-  if (old) cachedPoints -= old.n;
-  CACHE.delete(id);
-  CACHE.set(id, c); // Map order = recency
-  cachedPoints += c.n;
-  for (const [k, v] of CACHE) {
-    if (cachedPoints <= CACHE_MAX_POINTS || k === id) break;
-    CACHE.delete(k);
-    cachedPoints -= v.n;
-  }
-}
-
-function fullColumns(sqlite: Database.Database, seriesId: number): Columns {
-  const meta = sqlite
-    .prepare('SELECT generation AS gen, n_points AS n, segment AS seg, last_step AS lastStep, dup_at_last AS lastDup FROM series WHERE id = ?')
-    .get(seriesId) as { gen: number; n: number; seg: number; lastStep: number | null; lastDup: number } | undefined;
-  if (!meta) return { seg: null, seg0: 0, step: [], wall: [], value: [] };
-  const cached = CACHE.get(seriesId);
-  const hit = cached && cached.gen === meta.gen ? cached : undefined;
-  if (hit && hit.n === meta.n && hit.seg === meta.seg && hit.lastStep === meta.lastStep && hit.lastDup === meta.lastDup) {
-    remember(seriesId, hit);
-    return hit.cols;
-  }
-  if (hit && hit.lastStep !== null && meta.n > hit.n) {
-    const rows = sqlite
-      .prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? AND (seg, step, dup) > (?, ?, ?) ORDER BY seg, step, dup')
-      .raw(true)
-      .all(seriesId, hit.seg, hit.lastStep, hit.lastDup) as [number, number, number | null, number | null][];
-    if (hit.n + rows.length === meta.n) {
-      const c = hit.cols;
-      for (const [sg, st, w, v] of rows) {
-        if (c.seg === null && sg !== c.seg0) c.seg = new Array<number>(c.step.length).fill(c.seg0);
-        c.seg?.push(sg);
-        c.step.push(st);
-        c.wall!.push(w);
-        c.value.push(v);
-      }
-      remember(seriesId, { ...meta, cols: c });
-      return c;
-    }
-  }
-  const cols = readColumns(sqlite, seriesId, null, true);
-  remember(seriesId, { ...meta, cols });
-  return cols;
-}
-
-export function querySeries(sqlite: Database.Database, q: SeriesQuery): SeriesOut[] {
+/**
+ * Each series from its summaries (pyramidRead.ts): rows read grow with maxPoints, not with the series.
+ * A series without summaries (a database from before them, until the store rebuilds them) and
+ * `opts.raw` read the raw points.
+ */
+export function querySeries(sqlite: Database.Database, q: SeriesQuery, opts: SeriesReadOptions = {}): SeriesOut[] {
   // one read transaction: the series rows and their points come from the same snapshot
-  return sqlite.transaction(() => querySeriesIn(sqlite, q))();
+  return sqlite.transaction(() => querySeriesIn(sqlite, q, opts))();
 }
 
-function querySeriesIn(sqlite: Database.Database, q: SeriesQuery): SeriesOut[] {
+function querySeriesIn(sqlite: Database.Database, q: SeriesQuery, opts: SeriesReadOptions): SeriesOut[] {
   const out: SeriesOut[] = [];
-  const seriesStmt = sqlite.prepare('SELECT id FROM series WHERE run_id = ? AND tag = ?');
+  const seriesStmt = sqlite.prepare('SELECT id, segment FROM series WHERE run_id = ? AND tag = ?');
   for (const runId of q.runIds) {
     const map = xMapper(sqlite, runId, q.x);
     for (const tag of q.tags) {
-      const s = seriesStmt.get(runId, tag) as { id: number } | undefined;
+      const s = seriesStmt.get(runId, tag) as { id: number; segment: number } | undefined;
       if (!s) continue;
+      const needsWall = map.axis === 'wall' || map.axis === 'relative';
+      const summarised = opts.raw ? null : readSeriesPyramid(sqlite, s.id, s.segment, map.f, needsWall, q.range, q.maxPoints, opts.stats);
+      if (summarised) {
+        out.push({ runId, tag, x: map.axis, ...summarised });
+        continue;
+      }
       const steps = q.range && map.fromStep ? { lo: Math.floor(map.fromStep(q.range.min)), hi: Math.ceil(map.fromStep(q.range.max)) } : null;
-      const cols = steps ? readColumns(sqlite, s.id, steps, map.axis === 'wall' || map.axis === 'relative') : fullColumns(sqlite, s.id);
+      const cols = readColumns(sqlite, s.id, steps, map.axis === 'wall' || map.axis === 'relative');
       out.push(buildSeries(runId, tag, map, cols, q));
     }
   }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { DbHandle } from './open';
 import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
+import { PyramidWriter, type PyramidState } from './pyramidWriter';
 import { refreshRunSummary, summariseChunk } from './runSummary';
 
 interface SeriesState {
@@ -15,6 +16,8 @@ interface SeriesState {
   firstStep: number | null;
   lastWall: number | null;
   lastValue: number | null;
+  /** the series' multi-resolution summaries (pyramidWriter.ts) */
+  pyr: PyramidState;
 }
 
 export interface TableInput {
@@ -76,10 +79,14 @@ export class Store {
   readonly sqlite: Database.Database;
   private series = new Map<string, SeriesState>();
   private stmts: ReturnType<Store['prepare']>;
+  private pyramid: PyramidWriter;
 
   constructor(readonly handle: DbHandle) {
     this.sqlite = handle.sqlite;
     this.stmts = this.prepare();
+    this.pyramid = new PyramidWriter(this.sqlite);
+    // a database from before the series summaries: build them once (until then reads use the raw points)
+    for (const id of this.pyramid.missing()) this.sqlite.transaction(() => this.pyramid.rebuild(id))();
   }
 
   private prepare() {
@@ -191,9 +198,10 @@ export class Store {
     this.sqlite.transaction(() => {
       const seriesIds = this.sqlite.prepare('SELECT id FROM series WHERE run_id = ?').all(file.runId) as { id: number }[];
       const del = this.sqlite.prepare('DELETE FROM points WHERE series_id = ? AND file_id = ?');
-      let removed = 0;
-      for (const { id } of seriesIds) removed += del.run(id, file.id).changes;
-      if (removed > 0) this.recomputeSeries(file.runId);
+      const touched = seriesIds.filter(({ id }) => del.run(id, file.id).changes > 0);
+      if (touched.length > 0) this.recomputeSeries(file.runId);
+      // ordinals after the removed points moved: those series' summaries are rebuilt (or dropped with them)
+      for (const { id } of touched) this.pyramid.rebuild(id);
       this.sqlite.prepare('DELETE FROM gpu_samples WHERE file_id = ?').run(file.id);
       this.sqlite.prepare('DELETE FROM validation_tables WHERE file_id = ?').run(file.id);
       this.sqlite.prepare('DELETE FROM ingest_errors WHERE path = ?').run(file.path);
@@ -255,6 +263,7 @@ export class Store {
       firstStep: row.first_step,
       lastWall: row.last_wall_time,
       lastValue: row.last_value,
+      pyr: row.n_points > 0 ? this.pyramid.load(row.id, row.segment) : this.pyramid.fresh(row.id),
     };
     this.series.set(k, st);
     return st;
@@ -330,6 +339,7 @@ export class Store {
       if (st.firstStep === null || p.step < st.firstStep) st.firstStep = p.step;
       st.lastWall = p.wallTime;
       st.lastValue = p.value;
+      this.pyramid.add(st.pyr, st.seg, p.step, dup, p.wallTime, p.value);
       // NaN becomes NULL (SQLite has no NaN); ±Infinity are stored as they are.
       buf.push(st.id, st.seg, p.step, dup, fileId, p.wallTime, Number.isNaN(p.value) ? null : p.value);
       if (buf.length === BATCH * 7) {
@@ -340,6 +350,7 @@ export class Store {
     for (let i = 0; i < buf.length; i += 7) this.stmts.insertPoint.run(buf.slice(i, i + 7));
     for (const s of local.values()) {
       this.stmts.updateSeries.run(s.seg, s.lastStep, s.dup, s.n, s.firstStep, s.lastWall, s.lastValue, s.id);
+      this.pyramid.flush(s.pyr);
     }
     return scalars.length;
   }

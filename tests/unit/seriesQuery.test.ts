@@ -11,8 +11,8 @@ const identity = { size: 1, inode: 1, mtimeMs: 1, head: '', tail: '' };
 const pts = (from: number, to: number, f: (s: number) => number): ScalarRecord[] =>
   Array.from({ length: to - from }, (_, i) => ({ tag: 'loss', step: from + i, wallTime: 1000 + from + i, value: f(from + i) }));
 
-describe('metrics.series reads (cached, incremental)', () => {
-  it('sees appended points, new segments and replaced files — never a stale cache', () => {
+describe('metrics.series reads (appends, restarts, replaced files)', () => {
+  it('sees appended points, new segments and replaced files — never stale summaries', () => {
     const h = openDb(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-sq-')), 'db.sqlite'));
     const store = new Store(h);
     const runId = store.upsertRun({ key: 'path:/r', name: 'r', path: '/r', kind: 'tensorboard' });
@@ -21,12 +21,12 @@ describe('metrics.series reads (cached, incremental)', () => {
     store.commitChunk({ file: f1, offset: 1, identity, state: null, scalars: pts(0, 100, (s) => s) });
     expect(q().segments[0].x).toHaveLength(100);
     store.commitChunk({ file: f1, offset: 2, identity, state: null, scalars: pts(100, 150, (s) => s) });
-    expect(q().segments[0].x.at(-1)).toBe(149); // appended rows read incrementally
+    expect(q().segments[0].x.at(-1)).toBe(149); // appended rows seen
     store.commitChunk({ file: f1, offset: 3, identity, state: null, scalars: pts(10, 20, (s) => -s) }); // a resumed job
     const r = q();
     expect(r.segments.map((s) => s.x.length)).toEqual([150, 10]);
     expect(r.segments[1].y[0]).toBe(-10);
-    // the file is replaced by one holding as many points with other values: the cache must not answer
+    // the file is replaced by one holding as many points with other values: the summaries must follow
     store.resetFile(store.getFile('/r/a')!);
     const again = store.getFile('/r/a')!;
     store.commitChunk({ file: again, offset: 1, identity, state: null, scalars: [...pts(0, 150, (s) => s * 2), ...pts(10, 20, (s) => s * 3)] });
