@@ -53,10 +53,10 @@ export function chooseToken(opts: { host: string; flag?: string; env?: string })
 }
 
 /**
- * The host names (without port) a request's Host header may carry. Bound to loopback: localhost,
- * 127.0.0.1, ::1 and the bound name. Bound to one address or name: that one. Bound to every interface:
- * every address of this machine, its host name, and loopback. Plus whatever `--allow-host` adds (a DNS
- * name or a reverse proxy's name).
+ * The host names (without port) a request's Host header may carry, with the bound port. Bound to
+ * loopback: localhost, 127.0.0.1, ::1 and the bound name. Bound to one address or name: that one. Bound
+ * to every interface: every address of this machine, its host name, and loopback. Plus `extra`. (The
+ * guard lets `--allow-host` names through on any port: a reverse proxy, an SSH tunnel's local port.)
  */
 export function allowedHostNames(host: string, extra: string[] = []): Set<string> {
   const names = new Set<string>([normaliseHostName(host)]);

@@ -4,7 +4,7 @@
 // scripts. `checkRequest` decides; `createGuard` applies the decision to a node:http request.
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { allowedHostNames, parseHostHeader } from './access';
+import { allowedHostNames, normaliseHostName, parseHostHeader } from './access';
 
 export interface GuardOptions {
   /** required token, or null for an open dashboard */
@@ -13,14 +13,17 @@ export interface GuardOptions {
   host: string;
   /** the port actually bound */
   port: number;
-  /** more host names to answer to (`--allow-host`) */
+  /** more host names to answer to, on any port (`--allow-host`: a reverse proxy, an SSH tunnel's local port) */
   allowHosts?: string[];
 }
 
 interface Resolved {
   token: string | null;
   port: number;
+  /** names allowed with the bound port */
   names: Set<string>;
+  /** names allowed with any port */
+  extra: Set<string>;
   cookieName: string;
   cookieValue: string | null;
 }
@@ -80,7 +83,8 @@ function resolve(opts: GuardOptions): Resolved {
   return {
     token: opts.token,
     port: opts.port,
-    names: allowedHostNames(opts.host, opts.allowHosts),
+    names: allowedHostNames(opts.host),
+    extra: new Set((opts.allowHosts ?? []).filter((h) => h.trim()).map(normaliseHostName)),
     // one cookie per port: two dashboards on one machine do not overwrite each other's
     cookieName: `lrscope_${opts.port}`,
     cookieValue: opts.token ? sessionValue(opts.token) : null,
@@ -111,7 +115,7 @@ const MISDIRECTED =
 export function checkRequest(req: { method?: string; url?: string; headers: IncomingHttpHeaders }, cfg: GuardOptions | Resolved): Verdict {
   const r = 'names' in cfg ? cfg : resolve(cfg);
   const host = parseHostHeader(header(req.headers, 'host'));
-  if (!host || host.port !== r.port || !r.names.has(host.name)) return { action: 'refuse', status: 421, body: MISDIRECTED };
+  if (!host || !(r.extra.has(host.name) || (host.port === r.port && r.names.has(host.name)))) return { action: 'refuse', status: 421, body: MISDIRECTED };
   if (!r.token) return { action: 'pass' };
 
   const url = new URL(req.url ?? '/', 'http://lrscope.invalid');

@@ -130,6 +130,12 @@ describe('checkRequest', () => {
     expect(checkRequest(req(`/api/trpc/x?token=${TOKEN}`, {}, 'POST'), locked)).toMatchObject({ status: 401 });
   });
 
+  it('--allow-host names pass on any port (a proxy, an SSH tunnel to another local port); others keep the bound port', () => {
+    const cfg = { token: null, host: '127.0.0.1', port: 3000, allowHosts: ['Dash.Example.org', 'localhost'] };
+    for (const host of ['dash.example.org', 'dash.example.org:443', 'localhost:8080', 'localhost:3000']) expect(checkRequest(req('/', { host }), cfg), host).toEqual({ action: 'pass' });
+    for (const host of ['127.0.0.1:8080', 'example.org', 'evil.dash.example.org']) expect(checkRequest(req('/', { host }), cfg), host).toMatchObject({ status: 421 });
+  });
+
   it('the host check comes first: the right token from a foreign Host is still refused', () => {
     expect(checkRequest(req('/', { host: 'attacker.example.com:3000', authorization: `Bearer ${TOKEN}` }), locked)).toMatchObject({ status: 421 });
   });

@@ -21,8 +21,8 @@ the watcher, plus the Next.js dashboard it supervises. Ctrl-C stops both.
   --token T         require this access token (16+ characters from A-Z a-z 0-9 . _ ~ -), also on
                     loopback; default: $LRSCOPE_TOKEN, else off loopback a random one, printed in
                     the dashboard address (open it once: a cookie keeps you in)
-  --allow-host NAME also answer to this Host name (a DNS name or a reverse proxy's; repeatable);
-                    other Host names are refused (DNS rebinding)
+  --allow-host NAME also answer to this Host name, on any port (a DNS name, a reverse proxy, an SSH
+                    tunnel's local port; repeatable); other Host names are refused (DNS rebinding)
   --read-only       the dashboard refuses every change (tRPC mutations answer FORBIDDEN)
   --poll [MS]       poll files every MS ms (default 1000) instead of inotify: for NFS/SMB/sshfs folders
   --demo-when-empty if the paths hold no run yet, also start 'lrscope demo <first path>/demo' (npm start)
