@@ -87,14 +87,14 @@ function Evidence({ evidence }: { evidence: Finding['evidence'] }) {
 export function FindingsPanel({ findings, whatIf, onWhatIf }: { findings: Finding[]; whatIf: string; onWhatIf: (key: string | null) => void }) {
   if (!findings.length) {
     return (
-      <section data-testid="findings">
+      <section data-testid="findings" id="findings">
         <h2>Diagnosis</h2>
         <p className="muted">No findings: nothing in this run calls for a schedule change yet.</p>
       </section>
     );
   }
   return (
-    <section data-testid="findings">
+    <section data-testid="findings" id="findings">
       <h2>Diagnosis</h2>
       {findings.map((f, i) => (
         <div key={`${f.kind}-${i}`} className={`finding ${f.severity}`} data-testid={`finding-${f.kind}`}>

@@ -15,6 +15,10 @@ export interface SyntheticRunsOptions {
   seed?: number;
   /** training points per run (validation and other tags come on top) */
   points?: number;
+  /** more tags per run, a point every 5 training points each (a LaMa run logs 80–110 tags); default 0 */
+  extraTags?: number;
+  /** GPU samples per run that has a GPU log (60% of runs); default 20 */
+  gpuSamples?: number;
 }
 
 function rng(seed: number): () => number {
@@ -40,6 +44,7 @@ export function writeSyntheticRuns(h: DbHandle, opts: SyntheticRunsOptions): num
   const rand = rng(opts.seed ?? 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const nTrain = opts.points ?? 60;
+  const extra = Array.from({ length: opts.extraTags ?? 0 }, (_, k) => (k % 2 ? `val_metric_${k}_total_mean` : `train_gen_part_${k}`));
   const store = new Store(h);
   const ids: number[] = [];
   h.sqlite.transaction(() => {
@@ -74,6 +79,7 @@ export function writeSyntheticRuns(h: DbHandle, opts: SyntheticRunsOptions): num
         const wallTime = wall0 + step * 0.5;
         scalars.push({ tag: kind === 'lama' ? 'train_gen_l1' : 'train_loss', step, wallTime, value: 1 / (1 + k) + rand() * 0.1 });
         if (kind === 'lightning') scalars.push({ tag: 'epoch', step, wallTime, value: Math.floor(k / 10) });
+        if (k % 5 === 0) for (const tag of extra) scalars.push({ tag, step, wallTime, value: rand() });
         if (keyTag && k % 10 === 9) {
           const r = rand();
           const value = r < 0.03 ? NaN : r < 0.05 ? (keyTag === 'val_loss' ? -Infinity : Infinity) : Math.round(rand() * 1000) / 1000;
@@ -94,7 +100,7 @@ export function writeSyntheticRuns(h: DbHandle, opts: SyntheticRunsOptions): num
       });
       if (rand() < 0.6) {
         const gpu = store.ensureFile(runId, `${path}/gpu.log`, 'gpu_log', '');
-        const samples: GpuSample[] = Array.from({ length: 20 }, (_, k) => ({
+        const samples: GpuSample[] = Array.from({ length: opts.gpuSamples ?? 20 }, (_, k) => ({
           gpu: k % 2,
           time: (startedAt ?? T0) + k * 1000,
           util: rand() < 0.1 ? null : Math.round(rand() * 100),
