@@ -30,6 +30,7 @@ function prepare(s: Database.Database) {
        WHERE run_id = @id`,
     ),
     getBest: s.prepare('SELECT best_tag AS tag, best_mode AS mode, best_value AS value, best_step AS step FROM run_summaries WHERE run_id = ?'),
+    nTags: s.prepare('SELECT n_tags FROM run_summaries WHERE run_id = ?').pluck(),
     setBest: s.prepare('UPDATE run_summaries SET best_tag = ?, best_mode = ?, best_value = ?, best_step = ? WHERE run_id = ?'),
     bestMax: s.prepare(
       `SELECT value, step FROM points WHERE series_id = (SELECT id FROM series WHERE run_id = ? AND tag = ?) AND ${FINITE} ORDER BY value DESC, step LIMIT 1`,
@@ -99,19 +100,13 @@ export function summariseChunk(
   const st = stmts(s);
   st.ensure.run(runId);
   if (hasScalars) {
+    const tagsBefore = st.nTags.get(runId) as number;
     st.fromSeries.run({ id: runId });
     const best = st.getBest.get(runId) as Best;
-    // a tag new to this chunk may be a better checkpoint metric than the current one (or the first)
+    // a tag new to the run (this chunk made its series) may be a better checkpoint metric than the current one
     let better: string | null = null;
-    let prev: string | null = null;
-    const seen = new Set<string>();
-    for (let i = 0; i < scalars.length; i++) {
-      const t = scalars[i].tag;
-      if (t === prev) continue;
-      prev = t;
-      if (seen.has(t)) continue;
-      seen.add(t);
-      if (betterCheckpointTag(prefix + t, better ?? best.tag)) better = prefix + t;
+    if ((st.nTags.get(runId) as number) !== tagsBefore) {
+      for (const t of st.tags.all(runId) as string[]) if (betterCheckpointTag(t, better ?? best.tag)) better = t;
     }
     if (better !== null) {
       const m = checkpointMetric([better])!;
