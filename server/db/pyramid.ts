@@ -119,27 +119,29 @@ export function foldInto(a: Agg, b: Agg): void {
 export const AGG_COLUMNS =
   'n, n_bad, sum, min, min_step, min_wall, max, max_step, max_wall, first_step, first_dup, first_wall, first_value, last_step, last_wall, last_value';
 
-export type AggRow = [
-  n: number, bad: number, sum: number,
-  min: number | null, minStep: number | null, minWall: number | null,
-  max: number | null, maxStep: number | null, maxWall: number | null,
-  firstStep: number, firstDup: number, firstWall: number | null, firstValue: number | null,
-  lastStep: number, lastWall: number | null, lastValue: number | null,
-];
-
 /** SQLite has no NaN: NULL stands for it (as in `points`); ±Infinity round-trip. */
 const dbValue = (v: number): number | null => (Number.isNaN(v) ? null : v);
 const jsValue = (v: number | null): number => (v === null ? NaN : v);
 
-export function aggToRow(a: Agg): AggRow {
+/** Writes the AGG_COLUMNS of `a` into `out` from index `o` (a reused bind array: no allocation per row). */
+export function writeAggRow(out: unknown[], o: number, a: Agg): void {
   const has = a.n > a.bad;
-  return [
-    a.n, a.bad, a.sum,
-    has ? a.min : null, has ? a.minStep : null, has ? a.minWall : null,
-    has ? a.max : null, has ? a.maxStep : null, has ? a.maxWall : null,
-    a.firstStep, a.firstDup, a.firstWall, dbValue(a.firstValue),
-    a.lastStep, a.lastWall, dbValue(a.lastValue),
-  ];
+  out[o] = a.n;
+  out[o + 1] = a.bad;
+  out[o + 2] = a.sum;
+  out[o + 3] = has ? a.min : null;
+  out[o + 4] = has ? a.minStep : null;
+  out[o + 5] = has ? a.minWall : null;
+  out[o + 6] = has ? a.max : null;
+  out[o + 7] = has ? a.maxStep : null;
+  out[o + 8] = has ? a.maxWall : null;
+  out[o + 9] = a.firstStep;
+  out[o + 10] = a.firstDup;
+  out[o + 11] = a.firstWall;
+  out[o + 12] = dbValue(a.firstValue);
+  out[o + 13] = a.lastStep;
+  out[o + 14] = a.lastWall;
+  out[o + 15] = dbValue(a.lastValue);
 }
 
 /** Reads the AGG_COLUMNS of a raw row starting at `o`. */

@@ -3,7 +3,7 @@
 // a bucket that fills is written once and folded into its parent, and at the end of a batch the open bucket
 // of every level (its completed children plus the open child) is written. Old buckets are never re-read.
 import type Database from 'better-sqlite3';
-import { AGG_COLUMNS, BASE, FANOUT, LEVELS, addPoint, aggToRow, bucketSize, emptyAgg, foldInto, resetAgg, rowToAgg, type Agg } from './pyramid';
+import { AGG_COLUMNS, BASE, FANOUT, LEVELS, addPoint, bucketSize, writeAggRow, emptyAgg, foldInto, resetAgg, rowToAgg, type Agg } from './pyramid';
 
 export interface PyramidState {
   seriesId: number;
@@ -20,6 +20,8 @@ export interface PyramidState {
 
 export class PyramidWriter {
   private stmts;
+  /** bind values of one row, reused (better-sqlite3 reads them during run()) */
+  private row: unknown[] = new Array(20);
 
   constructor(private readonly sqlite: Database.Database) {
     this.stmts = {
@@ -107,7 +109,13 @@ export class PyramidWriter {
   }
 
   private write(st: PyramidState, level: number, idx: number, a: Agg): void {
-    this.stmts.upsert.run(st.seriesId, st.seg, level, idx, ...aggToRow(a));
+    const row = this.row;
+    row[0] = st.seriesId;
+    row[1] = st.seg;
+    row[2] = level;
+    row[3] = idx;
+    writeAggRow(row, 4, a);
+    this.stmts.upsert.run(row);
   }
 
   /**
