@@ -6,6 +6,9 @@ import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
 import { PyramidWriter, type PyramidState } from './pyramidWriter';
 import { refreshRunSummary, summariseChunk } from './runSummary';
+import { refreshStatus } from './runs';
+import { saveFindings } from './findings';
+import type { Finding } from '../analysis/types';
 
 interface SeriesState {
   id: number;
@@ -45,6 +48,11 @@ export interface FileIdentity {
 
 export interface ChunkCommit {
   file: SourceFile;
+  /**
+   * the stored offset the chunk's bytes were read from: the commit is refused if the stored offset moved
+   * meanwhile (ingestFile always gives it; callers that write synthetic chunks may leave it out)
+   */
+  fromOffset?: number;
   offset: number;
   identity: FileIdentity;
   state: unknown;
@@ -73,10 +81,23 @@ const FILE_COLUMNS = `id, run_id AS runId, path, kind, "offset", size, inode, mt
   tag_prefix AS tagPrefix, ingested_at AS ingestedAt`;
 
 const KIND_RANK: Record<RunKind, number> = { tensorboard: 0, lightning: 1, lama: 2 };
+
+/**
+ * Another process committed this file's offset since the chunk was read (watch and `lrscope ingest` on
+ * one database): nothing was written; read the file again from its stored offset.
+ */
+export class StaleOffsetError extends Error {
+  readonly code = 'STALE_OFFSET';
+  constructor(readonly path: string, readonly expected: number, readonly stored: number | null) {
+    super(`${path}: offset moved from ${expected} to ${stored} by another writer`);
+  }
+}
 const BATCH = 50;
 
 export class Store {
-  readonly sqlite: Database.Database;
+  private readonly sqlite: Database.Database;
+  /** PRAGMA data_version when this process last wrote: a change means another process committed */
+  private dataVersion = -1;
   private series = new Map<string, SeriesState>();
   private stmts: ReturnType<Store['prepare']>;
   private pyramid: PyramidWriter;
@@ -86,7 +107,28 @@ export class Store {
     this.stmts = this.prepare();
     this.pyramid = new PyramidWriter(this.sqlite);
     // a database from before the series summaries: build them once (until then reads use the raw points)
-    for (const id of this.pyramid.missing()) this.sqlite.transaction(() => this.pyramid.rebuild(id))();
+    for (const id of this.pyramid.missing()) this.write(() => this.pyramid.rebuild(id));
+  }
+
+  /**
+   * Every write is one IMMEDIATE transaction: it takes the write lock before reading (a deferred one
+   * that reads first cannot upgrade its lock while another process writes, and fails with SQLITE_BUSY
+   * whatever busy_timeout says). Inside it, a changed data_version means another process committed:
+   * the in-memory series states (last step, dup counters, open summary buckets) are dropped and re-read.
+   */
+  private write<T>(fn: () => T): T {
+    const tx = this.sqlite.transaction(() => {
+      const v = this.sqlite.pragma('data_version', { simple: true }) as number;
+      if (v !== this.dataVersion) this.series.clear();
+      this.dataVersion = v;
+      return fn();
+    });
+    try {
+      return tx.immediate();
+    } catch (err) {
+      this.series.clear(); // in-memory aggregates may be ahead of the rolled-back rows
+      throw err;
+    }
   }
 
   private prepare() {
@@ -115,6 +157,9 @@ export class Store {
            file_id = excluded.file_id, sanity = excluded.sanity, time = excluded.time, line = excluded.line,
            columns = excluded.columns, rows = excluded.rows, all_nan = excluded.all_nan`,
       ),
+      fileOffset: s.prepare('SELECT "offset" FROM source_files WHERE id = ?'),
+      pruneChanges: s.prepare('DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - ?'),
+      runIdByKey: s.prepare('SELECT id FROM runs WHERE key = ?'),
       updateFile: s.prepare(
         'UPDATE source_files SET offset = ?, size = ?, inode = ?, mtime_ms = ?, head = ?, tail = ?, state = ?, ingested_at = ? WHERE id = ?',
       ),
@@ -141,6 +186,10 @@ export class Store {
 
   /** Creates the run or refreshes its location; a LaMa run folder outranks a bare TensorBoard folder. */
   upsertRun(r: RunUpsert): number {
+    return this.write(() => this.upsertRunTx(r));
+  }
+
+  private upsertRunTx(r: RunUpsert): number {
     const existing = this.sqlite.prepare('SELECT id, kind FROM runs WHERE key = ?').get(r.key) as
       | { id: number; kind: RunKind }
       | undefined;
@@ -164,11 +213,15 @@ export class Store {
     const cols = Object.keys(patch);
     if (!cols.length) return;
     const sql = `UPDATE runs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
-    this.sqlite.prepare(sql).run(...cols.map((c) => patch[c]), runId);
+    this.write(() => this.sqlite.prepare(sql).run(...cols.map((c) => patch[c]), runId));
   }
 
   /** The file's row, created on first sight; a file seen under another run moves to this one. */
   ensureFile(runId: number, path: string, kind: FileKind, tagPrefix: string): SourceFile {
+    return this.write(() => this.ensureFileTx(runId, path, kind, tagPrefix));
+  }
+
+  private ensureFileTx(runId: number, path: string, kind: FileKind, tagPrefix: string): SourceFile {
     const row = this.getFile(path);
     if (row && row.runId === runId && row.kind === kind && row.tagPrefix === tagPrefix) return row;
     if (row) {
@@ -195,7 +248,7 @@ export class Store {
 
   /** Forgets everything a file contributed (it shrank or was replaced) so it can be read again from 0. */
   resetFile(file: SourceFile): void {
-    this.sqlite.transaction(() => {
+    this.write(() => {
       const seriesIds = this.sqlite.prepare('SELECT id FROM series WHERE run_id = ?').all(file.runId) as { id: number }[];
       const del = this.sqlite.prepare('DELETE FROM points WHERE series_id = ? AND file_id = ?');
       const touched = seriesIds.filter(({ id }) => del.run(id, file.id).changes > 0);
@@ -209,7 +262,7 @@ export class Store {
         .prepare('UPDATE source_files SET "offset" = 0, size = 0, inode = NULL, head = NULL, tail = NULL, state = NULL WHERE id = ?')
         .run(file.id);
       refreshRunSummary(this.sqlite, file.runId);
-    })();
+    });
     this.series.clear();
   }
 
@@ -273,7 +326,12 @@ export class Store {
   commitChunk(c: ChunkCommit): { points: number } {
     const runId = c.file.runId;
     let points = 0;
-    const tx = this.sqlite.transaction(() => {
+    this.write(() => {
+      // compare-and-set: the chunk continues the offset it was read from, or nothing is written
+      if (c.fromOffset !== undefined) {
+        const stored = this.stmts.fileOffset.get(c.file.id) as { offset: number } | undefined;
+        if (!stored || stored.offset !== c.fromOffset) throw new StaleOffsetError(c.file.path, c.fromOffset, stored?.offset ?? null);
+      }
       let changed: { tags: string[]; lastStep: number | null } | null = null;
       if (c.scalars?.length) {
         points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, c.scalars);
@@ -293,7 +351,7 @@ export class Store {
           JSON.stringify(t.columns), JSON.stringify(t.rows), t.allNaN ? 1 : 0,
         );
       }
-      if (c.status) this.setStatus(runId, c.status.status, c.status.message);
+      if (c.status) this.setStatusTx(runId, c.status.status, c.status.message);
       if (changed || c.tables?.length || c.gpu?.samples.length) {
         this.stmts.insertChange.run(runId, 'data', changed?.lastStep ?? null, JSON.stringify(changed?.tags ?? []), null, Date.now());
       }
@@ -303,18 +361,12 @@ export class Store {
         this.stmts.touchRunTimes.run(first, first, last, last, runId);
       }
       if (c.host) this.stmts.setHost.run(c.host, runId);
-      this.recordIssues(runId, c.file.path, c.issues ?? []);
+      this.recordIssuesTx(runId, c.file.path, c.issues ?? []);
       // the runs table's summary of what this chunk added (db/runSummary.ts), in the same transaction
       summariseChunk(this.sqlite, runId, c.file.tagPrefix, c.scalars, c.gpu?.samples);
       const id = c.identity;
       this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, id.tail, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
     });
-    try {
-      tx();
-    } catch (err) {
-      this.series.clear(); // in-memory aggregates may be ahead of the rolled-back rows
-      throw err;
-    }
     return { points };
   }
 
@@ -367,6 +419,10 @@ export class Store {
 
   /** Sets a run's status; a change is logged only when it really changed. */
   setStatus(runId: number, status: RunStatus, message: string | null = null): void {
+    this.write(() => this.setStatusTx(runId, status, message));
+  }
+
+  private setStatusTx(runId: number, status: RunStatus, message: string | null): void {
     const cur = this.stmts.getStatus.get(runId) as { status: RunStatus } | undefined;
     this.stmts.setStatus.run(status, message, runId);
     if (cur && cur.status !== status) this.stmts.insertChange.run(runId, 'status-changed', null, null, status, Date.now());
@@ -374,6 +430,10 @@ export class Store {
 
   /** Records problems once each (re-reading the same bad bytes does not repeat them). */
   recordIssues(runId: number | null, path: string, issues: ReadIssue[]): number {
+    return issues.length ? this.write(() => this.recordIssuesTx(runId, path, issues)) : 0;
+  }
+
+  private recordIssuesTx(runId: number | null, path: string, issues: ReadIssue[]): number {
     let added = 0;
     for (const i of issues) {
       const off = i.offset ?? null;
@@ -386,6 +446,26 @@ export class Store {
   }
 
   clearIssues(path: string, reasonPrefix: string): void {
-    this.stmts.clearIssues.run(path, `${reasonPrefix}%`);
+    this.write(() => this.stmts.clearIssues.run(path, `${reasonPrefix}%`));
+  }
+
+  /** A run's status from its files and activity (db/runs.ts holds the rule's SQL); logs a change when it changed. */
+  refreshStatus(runId: number, now: number, missing = false): RunStatus {
+    return this.write(() => refreshStatus(this.sqlite, runId, now, missing));
+  }
+
+  /** Replaces a run's findings (db/findings.ts). */
+  saveFindings(runId: number, found: Finding[], now = Date.now()): void {
+    this.write(() => saveFindings(this.sqlite, runId, found, now));
+  }
+
+  /** Keeps the change log bounded: the live subscription only needs its recent tail. */
+  pruneChanges(keep: number): void {
+    this.write(() => this.stmts.pruneChanges.run(keep));
+  }
+
+  /** The id of a run by its key, if known. */
+  runIdByKey(key: string): number | null {
+    return (this.stmts.runIdByKey.get(key) as { id: number } | undefined)?.id ?? null;
   }
 }

@@ -5,7 +5,6 @@ import { discoverRuns, type RunPlan } from './discover';
 import { ingestFile } from './ingestFile';
 import { refreshRunMeta } from './runMeta';
 import { parseLamaRunName } from './runName';
-import { refreshStatus } from '../db/runs';
 
 export interface IngestSummary {
   runs: { id: number; name: string; path: string; kind: string; points: number; files: number; changed: number; issues: number; isNew: boolean }[];
@@ -17,7 +16,7 @@ export interface IngestSummary {
 
 /** Registers a planned run and its files; returns the run id. */
 export function registerRun(store: Store, plan: RunPlan): { runId: number; isNew: boolean } {
-  const before = store.sqlite.prepare('SELECT id FROM runs WHERE key = ?').get(plan.key);
+  const before = store.runIdByKey(plan.key) !== null;
   const runId = store.upsertRun({
     key: plan.key,
     name: plan.name,
@@ -46,7 +45,7 @@ export function ingestPlan(store: Store, plan: RunPlan): IngestSummary["runs"][n
     }
   }
   if (configChanged || isNew) refreshRunMeta(store, runId);
-  refreshStatus(store.sqlite, runId, Date.now());
+  store.refreshStatus(runId, Date.now());
   return { id: runId, name: plan.name, path: plan.path, kind: plan.kind, points, files: plan.files.length, issues, isNew, changed };
 }
 

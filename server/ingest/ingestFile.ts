@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../db/schema';
-import type { Store, ChunkCommit, FileIdentity } from '../db/store';
+import { StaleOffsetError, type Store, type ChunkCommit, type FileIdentity } from '../db/store';
 import type { ReadIssue } from './types';
 import { readTfRecords } from './tfrecord';
 import { decodeTfEvents, newTfEventsState, type TfEventsState } from './tfevents';
@@ -74,6 +74,22 @@ function parseState<T>(json: string | null, fresh: () => T): T {
  * re-read entirely when they change; logs and event files are read from the offset in chunks.
  */
 export function ingestFile(store: Store, file: SourceFile): FileResult {
+  // Another process (watch beside `lrscope ingest`) may commit the same file between our read and our
+  // commit: the store refuses a chunk whose offset moved (nothing written), and we read again from the
+  // new stored offset. Each retry starts where the other writer got, so this ends.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return ingestFileOnce(store, file);
+    } catch (err) {
+      if (!(err instanceof StaleOffsetError) || attempt >= 20) throw err;
+      const fresh = store.getFile(file.path);
+      if (!fresh) return { path: file.path, points: 0, bytes: 0, replaced: false, missing: true, issues: 0 };
+      file = fresh;
+    }
+  }
+}
+
+function ingestFileOnce(store: Store, file: SourceFile): FileResult {
   const result: FileResult = { path: file.path, points: 0, bytes: 0, replaced: false, missing: false, issues: 0 };
   let fd: number;
   try {
@@ -112,7 +128,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       const prev = parseState<{ value: unknown } | null>(file.state, () => null);
       const state = parsed.issues.length ? prev : { value: parsed.value };
       if (!parsed.issues.length) store.clearIssues(file.path, 'YAML does not parse');
-      store.commitChunk({ file, offset: st.size, identity: identityOf(fd, st, st.size), state, issues: parsed.issues });
+      store.commitChunk({ file, fromOffset: file.offset, offset: st.size, identity: identityOf(fd, st, st.size), state, issues: parsed.issues });
       result.bytes = st.size;
       result.issues += parsed.issues.length;
       return result;
@@ -127,7 +143,7 @@ export function ingestFile(store: Store, file: SourceFile): FileResult {
       const chunk = buf.subarray(0, n);
       const atEnd = offset + n >= st.size;
       const r = readChunk(file, chunk, offset, state, final && atEnd, atEnd);
-      const commit: ChunkCommit = { ...r.commit, file, offset: offset + r.consumed, identity: identityOf(fd, st, offset + r.consumed), state: r.state };
+      const commit: ChunkCommit = { ...r.commit, file, fromOffset: offset, offset: offset + r.consumed, identity: identityOf(fd, st, offset + r.consumed), state: r.state };
       const { points } = store.commitChunk(commit);
       result.points += points;
       result.bytes += r.consumed;

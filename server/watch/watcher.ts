@@ -8,7 +8,6 @@ import { discoverRuns } from '../ingest/discover';
 import { ingestFile } from '../ingest/ingestFile';
 import { registerRun } from '../ingest/ingest';
 import { refreshRunMeta } from '../ingest/runMeta';
-import { refreshStatus } from '../db/runs';
 import { refreshFindings } from '../services/diagnosis';
 
 export interface WatchOptions {
@@ -175,7 +174,7 @@ export class RunWatcher {
         const r = ingestFile(store, file);
         if ((r.bytes > 0 || r.replaced) && CONFIG_KINDS.has(file.kind)) refreshRunMeta(store, file.runId);
         if (r.bytes > 0 || r.replaced) {
-          refreshStatus(store.sqlite, file.runId, Date.now(), false);
+          store.refreshStatus(file.runId, Date.now(), false);
           this.scheduleDiagnosis(file.runId);
         }
       }
@@ -199,7 +198,7 @@ export class RunWatcher {
     const timer = setTimeout(() => {
       this.diagnosePending.delete(runId);
       try {
-        refreshFindings(this.opts.store.sqlite, runId);
+        refreshFindings(this.opts.store, runId);
       } catch (err) {
         this.log(`lrscope watch: diagnosing run ${runId} failed: ${(err as Error).message}`);
       }
@@ -233,11 +232,11 @@ export class RunWatcher {
     if (this.closed) return;
     const now = Date.now();
     // the change log only serves live clients and reconnects: keep the last 10 000 entries
-    this.opts.store.sqlite.prepare('DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - 10000').run();
-    const runs = this.opts.store.sqlite.prepare('SELECT id, path FROM runs').all() as { id: number; path: string }[];
+    this.opts.store.pruneChanges(10000);
+    const runs = this.opts.store.handle.sqlite.prepare('SELECT id, path FROM runs').all() as { id: number; path: string }[];
     for (const r of runs) {
       if (!this.roots.some((root) => r.path === root || r.path.startsWith(root + path.sep))) continue;
-      refreshStatus(this.opts.store.sqlite, r.id, now, !fs.existsSync(r.path));
+      this.opts.store.refreshStatus(r.id, now, !fs.existsSync(r.path));
     }
   }
 }

@@ -44,6 +44,7 @@ export function run(argv: string[], io: CliIO): number {
   }
   const handle = openDb(dbFile);
   try {
+    const store = new Store(handle);
     const ids: number[] = [];
     for (const ref of refs) {
       try {
@@ -54,13 +55,13 @@ export function run(argv: string[], io: CliIO): number {
       }
     }
     if (paths.length) {
-      const summary = ingestPaths(new Store(handle), paths.map((p) => path.resolve(p)));
+      const summary = ingestPaths(store, paths.map((p) => path.resolve(p)));
       for (const r of summary.runs) if (!ids.includes(r.id)) ids.push(r.id);
       if (!summary.runs.length && !refs.length) throw new UsageError(`no runs found under ${paths.join(', ')}`);
     }
     const out = ids.map((id) => {
       const r = handle.sqlite.prepare('SELECT id, name, path FROM runs WHERE id = ?').get(id) as { id: number; name: string; path: string };
-      const findings = refreshFindings(handle.sqlite, id);
+      const findings = refreshFindings(store, id);
       return { id: r.id, name: r.name, path: r.path, findings: findings.map(contractFinding) };
     });
     if (flags.json) {

@@ -32,7 +32,7 @@ export function run(argv: string[], io: CliIO): number {
   try {
     const s = ingestPaths(store, positionals.map((p) => path.resolve(p)));
     // the dashboard's findings column and run page read stored findings: diagnose what changed
-    for (const r of s.runs) if (r.changed > 0) refreshFindings(handle.sqlite, r.id);
+    for (const r of s.runs) if (r.changed > 0) refreshFindings(store, r.id);
     for (const r of s.runs) {
       io.out(`${r.isNew ? 'new ' : '    '} run ${r.id} ${r.name} (${r.kind}): ${r.points} points, ${r.changed}/${r.files} files changed${r.issues ? `, ${r.issues} errors` : ''}\n`);
     }
