@@ -37,7 +37,7 @@ TRAIN_TAGS = ['train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet
 
 # thresholds (see README "Labelling rules")
 DIV_GROWTH = 10.0          # block median > 10x the early level
-OSC_RATIO = 5.0            # residual CV >= 5x the healthy runs' median
+OSC_RATIO = 20.0           # residual CV of train_gen_adv >= 20x the healthy runs' median
 ZIGZAG_RATIO = 3.0         # val SSIM zig-zag >= 3x the healthy runs' median ...
 ZIGZAG_MIN = 0.01          # ... and >= 0.01 absolute
 PLATEAU_L1_REL = 0.03      # val_gen_l1 never improves > 3 %
@@ -51,15 +51,17 @@ OVERFIT_MIN_AFTER = 5
 OVERFIT_TRAIN_FALL = 0.03  # training loss still falls >= 3 % after the minimum
 IMB_DISCR_REL = 0.5        # block median of train_discr_adv < 0.5 x the healthy pool's level, to the end
 IMB_MIN_FRAC = 0.2         # ... over >= 20 % of the run
-IMB_GEN_RISE = 1.25        # train_gen_adv in the final quarter >= 1.25 x its lowest window mean
+IMB_GEN_RISE = 1.25        # train_gen_adv in the final quarter >= 1.25 x its lowest block median
 SLOW_SSIM_GAP = 0.03       # final val SSIM <= healthy reference - 0.03
 SLOW_LAST_THIRD = 0.005    # val SSIM gains >= 0.005 in the last third ...
-SLOW_LAST_SHARE = 0.25     # ... and >= 25 % of its whole gain
+SLOW_MK_Z = 1.96           # ... and still has a significant upward trend over its second half
 GPU_UTIL = 60.0            # mean utilisation while training < 60 %
 
 # when a kind fires together with one of its consequences, the consequence becomes an acceptable extra
 CONSEQUENCES = {
-    'divergence': ['oscillation', 'plateau', 'slow_convergence', 'overfitting', 'gan_imbalance'],
+    # (not oscillation: that rule only sees the data before the divergence onset, so when it fires the
+    # oscillation came first)
+    'divergence': ['plateau', 'slow_convergence', 'overfitting', 'gan_imbalance'],
     'gan_imbalance': ['plateau', 'slow_convergence', 'oscillation'],
     'oscillation': ['plateau', 'slow_convergence'],
     'overfitting': ['plateau'],
@@ -80,8 +82,8 @@ def fin(x):
 
 
 def r4(x):
-    if x is None:
-        return None
+    if x is None or isinstance(x, str):
+        return x
     if isinstance(x, (list, tuple)):
         return [r4(v) for v in x]
     if isinstance(x, dict):
@@ -111,6 +113,18 @@ def mann_kendall_z(x):
     if s == 0:
         return 0.0
     return (s - (1 if s > 0 else -1)) / math.sqrt(var)
+
+
+def smooth3(x):
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 3:
+        return x.copy()
+    out = x.copy()
+    for i in range(1, len(x) - 1):
+        out[i] = np.median(x[i - 1:i + 2])
+    out[0] = np.mean(x[:2])
+    out[-1] = np.mean(x[-2:])
+    return out
 
 
 def rolling_median(x, w=9):
@@ -201,14 +215,19 @@ def facts_divergence(run):
         bm = block_medians(st, v, run.block)
         mx = max((m for _, m in bm if fin(m)), default=float('nan'))
         growth[tag] = [lvl, mx]
-        for i, (b0, m) in enumerate(bm):
-            if not fin(m) or m <= DIV_GROWTH * lvl:
-                continue
-            nxt = bm[i + 1][1] if i + 1 < len(bm) else None
-            if nxt is None or not fin(nxt) or nxt > DIV_GROWTH * lvl:
-                if onset is None or b0 < onset:
-                    onset, onset_tag = b0, tag
+        # the first block from which every block median to the end is > 10x the early level or
+        # non-finite (the loss never comes back), with at least one finite > 10x block and >= 2 blocks
+        first = None
+        for i in range(len(bm) - 1, -1, -1):
+            m = bm[i][1]
+            if not fin(m) or m > DIV_GROWTH * lvl:
+                first = i
+            else:
                 break
+        if first is not None and len(bm) - first >= 2 and any(fin(m) for _, m in bm[first:]):
+            b0 = bm[first][0]
+            if onset is None or b0 < onset:
+                onset, onset_tag = b0, tag
     f['early_level_and_max_block_median'] = growth
     f['growth_onset_step'] = onset
     f['growth_onset_tag'] = onset_tag
@@ -359,6 +378,14 @@ def facts_overfitting(run):
             cond_tr = ratio <= 1 - OVERFIT_TRAIN_FALL
         else:
             cond_tr = False
+        if tag == 'val_lpips_total_mean':
+            # LPIPS alone is enough only if val_gen_l1 does not keep improving after the LPIPS minimum
+            l1_st, l1 = run.val('val_gen_l1')
+            at = l1[l1_st == st[i]]
+            later = l1[(l1_st > st[i]) & np.isfinite(l1)]
+            l1_improves = bool(len(at) and len(later) and np.min(later) < at[0] * (1 - OVERFIT_REL))
+            g['val_gen_l1_improves_more_than_3pct_after_min'] = l1_improves
+            cond_val = cond_val and not l1_improves
         g['fires'] = bool(cond_val and cond_tr)
         f[tag] = g
         if g['fires'] and (best is None or g['min_step'] < best):
@@ -389,10 +416,11 @@ def facts_imbalance(run, osc_ref):
     f['train_discr_adv_window_means'] = [float(np.mean(x)) for x in np.array_split(d[np.isfinite(d)], 8)] if np.isfinite(d).sum() >= 16 else []
     f['train_gen_adv_window_means'] = w
     rise = None
-    if w:
+    gbm = [m for _, m in block_medians(gst, g, run.block) if fin(m) and m > 0]
+    if w and gbm:
         last_q = g[ok][int(0.75 * ok.sum()):]
-        rise = float(np.mean(last_q) / min(w[1:]))
-    f['train_gen_adv_final_quarter_over_lowest_window'] = rise
+        rise = float(np.mean(last_q) / min(gbm))
+    f['train_gen_adv_final_quarter_over_lowest_block_median'] = rise
     f['mann_kendall_z_train_gen_adv'] = mann_kendall_z([m for _, m in block_medians(gst, g, run.block)])
     f['fires'] = bool(start is not None and frac >= IMB_MIN_FRAC and rise is not None and rise >= IMB_GEN_RISE)
     f['start_step'] = start if f['fires'] else None
@@ -419,7 +447,7 @@ def facts_slow(run, ref):
     f['mann_kendall_z_val_ssim_second_half'] = mann_kendall_z(x[n // 2:])
     f['healthy_reference_final_val_ssim'] = ref['final_val_ssim']
     f['final_val_ssim_minus_reference'] = tail - ref['final_val_ssim']
-    rising = last >= SLOW_LAST_THIRD and gain > 0 and last >= SLOW_LAST_SHARE * gain
+    rising = last >= SLOW_LAST_THIRD and f['mann_kendall_z_val_ssim_second_half'] >= SLOW_MK_Z
     low = tail <= ref['final_val_ssim'] - SLOW_SSIM_GAP
     f['still_rising_at_end'] = bool(rising)
     f['far_below_healthy'] = bool(low)
@@ -699,7 +727,7 @@ def main():
     runs = []
     for sc in make_corpus.SCENARIOS:
         name = make_corpus.run_name(sc['spec'])
-        if a.only_existing and not os.path.isdir(os.path.join(corpus, 'tb_logs', name)):
+        if a.only_existing and not os.path.exists(os.path.join(corpus, 'experiments', name, 'gpu.csv')):
             continue
         runs.append(Run(corpus, sc))
     refs = reference_levels(runs)
