@@ -7,6 +7,7 @@
 import type { GpuSample, ReadIssue } from './types';
 import { localMs } from './localTime';
 import { maxOf } from '../lib/reduce';
+import { MAX_LINE_BYTES, formatBytes } from './limits';
 
 export type GpuLogFormat = 'nvidia-query-csv' | 'nvidia-dmon';
 
@@ -20,6 +21,8 @@ export interface GpuLogState {
   columns: string[] | null;
   /** physical lines fully processed so far (line numbers in issues are line + 1, 1-based) */
   line: number;
+  /** the last call ended inside an over-long line (already reported and counted): skip through its newline */
+  skipping?: boolean;
 }
 
 export interface GpuLogParseOptions {
@@ -61,7 +64,18 @@ const NUMBER_WITH_UNIT_RE =
   /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?:\s*(%|MiB|MB|GiB|KiB|W|mW|MHz|°C|C|ms|us))?$/;
 const PLAIN_INT_RE = /^\d+$/;
 const QUERY_FIELD_RE = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$/;
-const HEADER_UNIT_RE = /\s*\[[^\]]*\]$/;
+
+/**
+ * The field without its trailing ` [unit]` (what `/\s*\[[^\]]*\]$/` would remove), in linear time: that
+ * regex tries every start position and is quadratic on a long run of spaces (a 200 KB line took 29 s).
+ */
+function stripHeaderUnit(field: string): string {
+  const n = field.length;
+  if (n < 2 || field.charCodeAt(n - 1) !== 0x5d /* ] */) return field;
+  const open = field.indexOf('[', field.lastIndexOf(']', n - 2) + 1);
+  if (open < 0 || open > n - 2) return field;
+  return field.slice(0, open).trimEnd();
+}
 
 /** nvidia-smi writes unavailable values as `[N/A]`, `[Not Supported]`, `[Unknown Error]`, … or plain `N/A`. */
 function isNotAvailable(v: string): boolean {
@@ -116,7 +130,7 @@ const QUERY_FIELD_PREFIX_RE =
 const STAT_FIELD_RE = /^(utilization|memory|temperature|power|clocks|fan)\./;
 
 function canonicalHeaderName(field: string): string {
-  return field.trim().replace(HEADER_UNIT_RE, '').trim().toLowerCase();
+  return stripHeaderUnit(field.trim()).trim().toLowerCase();
 }
 
 /** True when every comma in the line is followed by a space (nvidia-smi's `, ` separator). */
@@ -136,7 +150,7 @@ function isQueryHeader(line: string): boolean {
   if (raw.length === 0) return false;
   const names = raw.map(canonicalHeaderName);
   for (let i = 0; i < raw.length; i++) {
-    const withoutUnit = raw[i].replace(HEADER_UNIT_RE, '');
+    const withoutUnit = stripHeaderUnit(raw[i]);
     if (withoutUnit !== withoutUnit.trim()) return false;
     if (!QUERY_FIELD_RE.test(names[i])) return false;
   }
@@ -417,9 +431,30 @@ export function parseGpuLog(chunk: Uint8Array, state: GpuLogState, opts: GpuLogP
 
   let start = 0;
   let consumed = 0;
+  if (state.skipping) {
+    // the rest of an over-long line, already reported and counted
+    const nl = chunk.indexOf(0x0a);
+    if (nl < 0) {
+      if (!opts.final) st.skipping = true;
+      return { samples, consumed: chunk.length, state: st, issues };
+    }
+    start = consumed = nl + 1;
+  }
   while (start < chunk.length) {
     let nl = chunk.indexOf(0x0a, start);
     let next: number;
+    if ((nl < 0 ? chunk.length : nl) - start > MAX_LINE_BYTES) {
+      // not an nvidia-smi line: one issue, its bytes skipped through the newline (maybe in a later chunk)
+      st.line++;
+      issues.push({ line: st.line, offset: opts.baseOffset + start, reason: `line ${st.line} is longer than ${formatBytes(MAX_LINE_BYTES)}; skipped` });
+      if (nl < 0) {
+        if (!opts.final) st.skipping = true;
+        consumed = chunk.length;
+        break;
+      }
+      start = consumed = nl + 1;
+      continue;
+    }
     if (nl < 0) {
       if (!opts.final) break;
       nl = chunk.length;

@@ -5,12 +5,52 @@ import type { ReadIssue } from './types';
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [k: string]: ConfigValue };
 export type ConfigObject = { [k: string]: ConfigValue };
 
+/** A config file larger than this is not read (real ones are a few KB; the parser takes ~3 s per MB): one ingest error instead. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Deeper nesting than this is not a config (Hydra's are < 15 levels): one ingest error instead. */
+export const MAX_CONFIG_DEPTH = 64;
 /**
- * Parses YAML text into plain JSON data. `${…}` interpolations stay as text. YAML that does not parse
- * gives an issue with its line instead of throwing.
+ * Alias expansions allowed (the `yaml` package counts the nodes an alias brings in, so an alias bomb —
+ * "billion laughs" — is refused after a few thousand nodes, not after building them).
+ */
+const MAX_ALIAS_COUNT = 1000;
+
+class TooDeep extends Error {}
+
+/**
+ * Flow collections (`[…]`, `{…}`) nested deeper than `max`. The `yaml` parser recurses per level: 4 MB
+ * of `[` takes it 10 s, unclosed ones run it out of memory. Counted over every bracket (quotes and
+ * comments included), which can only over-count: a config with 64 unclosed brackets in its strings is
+ * refused, nothing deeper ever reaches the parser.
+ */
+function flowTooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses YAML text into plain JSON data. `${…}` interpolations stay as text. YAML that does not parse —
+ * or that is too large, too deeply nested or an alias bomb — gives an issue instead of throwing.
  */
 export function parseConfigYaml(text: string): { value: ConfigValue; issues: ReadIssue[] } {
-  const doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  if (text.length > MAX_CONFIG_BYTES) {
+    return { value: null, issues: [{ reason: `YAML does not parse: larger than ${MAX_CONFIG_BYTES / (1024 * 1024)} MiB; not read` }] };
+  }
+  if (flowTooDeep(text, MAX_CONFIG_DEPTH)) {
+    return { value: null, issues: [{ reason: `YAML does not parse: nested deeper than ${MAX_CONFIG_DEPTH} levels` }] };
+  }
+  let doc: YAML.Document.Parsed;
+  try {
+    doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    return { value: null, issues: [{ reason: `YAML does not parse: ${(err as Error).message.split('\n')[0]}` }] };
+  }
   if (doc.errors.length > 0) {
     const issues = doc.errors.slice(0, 3).map((e) => ({
       offset: e.pos?.[0],
@@ -20,27 +60,29 @@ export function parseConfigYaml(text: string): { value: ConfigValue; issues: Rea
     return { value: null, issues };
   }
   try {
-    return { value: toConfigValue(doc.toJS({ maxAliasCount: 1000 })), issues: [] };
+    return { value: toConfigValue(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), 0), issues: [] };
   } catch (err) {
-    return { value: null, issues: [{ reason: `YAML does not parse: ${(err as Error).message}` }] };
+    const why = err instanceof TooDeep ? `nested deeper than ${MAX_CONFIG_DEPTH} levels` : (err as Error).message.split('\n')[0];
+    return { value: null, issues: [{ reason: `YAML does not parse: ${why}` }] };
   }
 }
 
-function toConfigValue(v: unknown): ConfigValue {
+function toConfigValue(v: unknown, depth: number): ConfigValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(toConfigValue);
+  if (typeof v === 'object' && depth >= MAX_CONFIG_DEPTH) throw new TooDeep();
+  if (Array.isArray(v)) return v.map((x) => toConfigValue(x, depth + 1));
   if (v instanceof Map) {
     const o: ConfigObject = {};
-    for (const [k, val] of v) o[String(k)] = toConfigValue(val);
+    for (const [k, val] of v) o[String(k)] = toConfigValue(val, depth + 1);
     return o;
   }
   if (typeof v === 'object') {
     const o: ConfigObject = {};
-    for (const [k, val] of Object.entries(v as Record<string, unknown>)) o[k] = toConfigValue(val);
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) o[k] = toConfigValue(val, depth + 1);
     return o;
   }
   return String(v);

@@ -6,6 +6,7 @@
 // state. A header-looking line in the middle of the stream resets the columns.
 
 import type { ReadIssue, ScalarRecord } from './types';
+import { MAX_LINE_BYTES, clip, formatBytes } from './limits';
 
 export interface MetricsCsvState {
   /** header names (trimmed), null until the header has been read */
@@ -16,6 +17,8 @@ export interface MetricsCsvState {
   row: number;
   /** columns already reported for a non-numeric value (so each is reported once) */
   reportedColumns?: string[];
+  /** the chunk ended inside an over-long record (already reported): drop bytes through the next newline */
+  skipping?: boolean;
 }
 
 export interface MetricsCsvParseOptions {
@@ -58,41 +61,51 @@ export function parseMetricValue(cell: string): number | null {
   return null;
 }
 
-/** Splits one CSV record (without its line terminator) into fields, RFC-4180 style. */
+/**
+ * Splits one CSV record (without its line terminator) into fields, RFC-4180 style. Linear in the record's
+ * length: fields are sliced, never built a character at a time. A quote opens a quoted field only at the
+ * field's start; after the closing quote, the rest up to the comma is kept as it is; an unclosed quote
+ * runs to the end of the record.
+ */
 export function splitCsvRecord(text: string): string[] {
   const fields: string[] = [];
-  let cur = '';
+  const n = text.length;
   let i = 0;
-  let atFieldStart = true;
-  let inQuotes = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cur += '"';
-          i += 2;
+  for (;;) {
+    if (i < n && text.charCodeAt(i) === 0x22 /* " */) {
+      const parts: string[] = [];
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          parts.push(text.slice(j));
+          j = n;
+          break;
+        }
+        parts.push(text.slice(j, q));
+        if (text.charCodeAt(q + 1) === 0x22) {
+          parts.push('"');
+          j = q + 2;
           continue;
         }
-        inQuotes = false;
-      } else {
-        cur += c;
+        j = q + 1;
+        break;
       }
-    } else if (c === ',') {
-      fields.push(cur);
-      cur = '';
-      atFieldStart = true;
-      i++;
-      continue;
-    } else if (c === '"' && atFieldStart) {
-      inQuotes = true;
+      const comma = j < n ? text.indexOf(',', j) : -1;
+      parts.push(text.slice(j, comma < 0 ? n : comma));
+      fields.push(parts.join(''));
+      if (comma < 0) break;
+      i = comma + 1;
     } else {
-      cur += c;
+      const comma = text.indexOf(',', i);
+      if (comma < 0) {
+        fields.push(text.slice(i));
+        break;
+      }
+      fields.push(text.slice(i, comma));
+      i = comma + 1;
     }
-    atFieldStart = false;
-    i++;
   }
-  fields.push(cur);
   return fields;
 }
 
@@ -101,19 +114,42 @@ interface RawRecord {
   end: number; // exclusive, before the '\n'
   lines: number; // physical lines the record covers
   unterminatedQuote: boolean;
+  /** longer than MAX_LINE_BYTES: not parsed, skipped through its next newline */
+  overlong?: boolean;
 }
 
-/** Finds complete records (ending in '\n' outside quotes) in the chunk. */
-function scanRecords(chunk: Uint8Array, final: boolean): { records: RawRecord[]; consumed: number } {
+/**
+ * Finds complete records (ending in '\n' outside quotes) in the chunk. A record that grows past
+ * MAX_LINE_BYTES is returned as `overlong` and its bytes are dropped through the next newline (`skipping`
+ * when that newline is beyond the chunk: the next call drops bytes until it).
+ */
+function scanRecords(chunk: Uint8Array, final: boolean, skipping: boolean): { records: RawRecord[]; consumed: number; skipping: boolean } {
   const records: RawRecord[] = [];
+  const n = chunk.length;
   let recStart = 0;
-  let i = 0;
+  if (skipping) {
+    const nl = chunk.indexOf(0x0a);
+    if (nl < 0) return { records, consumed: n, skipping: !final };
+    recStart = nl + 1;
+  }
+  let i = recStart;
   let inQuotes = false;
   let atFieldStart = true;
   let newlinesInQuotes = 0;
   let firstQuotedNewline = -1;
-  const n = chunk.length;
   while (i < n) {
+    if (i - recStart >= MAX_LINE_BYTES) {
+      records.push({ start: recStart, end: recStart, lines: 1 + newlinesInQuotes, unterminatedQuote: false, overlong: true });
+      const nl = chunk.indexOf(0x0a, i);
+      if (nl < 0) return { records, consumed: n, skipping: !final };
+      recStart = nl + 1;
+      i = recStart;
+      inQuotes = false;
+      atFieldStart = true;
+      newlinesInQuotes = 0;
+      firstQuotedNewline = -1;
+      continue;
+    }
     const b = chunk[i];
     if (inQuotes) {
       if (b === 0x22) {
@@ -162,13 +198,14 @@ function scanRecords(chunk: Uint8Array, final: boolean): { records: RawRecord[];
     records.push({ start: recStart, end: n, lines, unterminatedQuote: inQuotes });
     recStart = n;
   }
-  return { records, consumed: recStart };
+  return { records, consumed: recStart, skipping: false };
 }
 
 function looksLikeHeader(fields: string[], columns: string[]): boolean {
   const names = fields.map((f) => f.trim());
   if (names.some((f) => f === '' || parseMetricValue(f) !== null)) return false;
-  return names.some((f) => columns.includes(f));
+  const known = new Set(columns);
+  return names.some((f) => known.has(f));
 }
 
 function parseWallTime(cell: string): number | null {
@@ -204,12 +241,18 @@ export function parseMetricsCsv(
   const scalars: ScalarRecord[] = [];
   const issues: ReadIssue[] = [];
 
-  const { records, consumed } = scanRecords(chunk, opts.final);
+  const { records, consumed, skipping } = scanRecords(chunk, opts.final, state.skipping === true);
+  if (skipping) st.skipping = true;
 
   for (const rec of records) {
     const lineNo = st.line + 1;
     const offset = opts.baseOffset + rec.start;
     st.line += rec.lines;
+
+    if (rec.overlong) {
+      issues.push({ line: lineNo, offset, reason: `line ${lineNo} is longer than ${formatBytes(MAX_LINE_BYTES)}; skipped` });
+      continue;
+    }
 
     let text = decoder.decode(chunk.subarray(rec.start, rec.end));
     if (text.endsWith('\r')) text = text.slice(0, -1);
@@ -254,7 +297,7 @@ export function parseMetricsCsv(
         issues.push({
           line: lineNo,
           offset,
-          reason: `line ${lineNo}: step ${JSON.stringify(fields[stepIdx])} is not a number; row skipped`,
+          reason: `line ${lineNo}: step ${JSON.stringify(clip(fields[stepIdx]))} is not a number; row skipped`,
         });
         continue;
       }
@@ -277,7 +320,7 @@ export function parseMetricsCsv(
           issues.push({
             line: lineNo,
             offset,
-            reason: `line ${lineNo}: column ${JSON.stringify(tag)} has a non-numeric value ${JSON.stringify(cell)}; such cells are skipped`,
+            reason: `line ${lineNo}: column ${JSON.stringify(clip(tag))} has a non-numeric value ${JSON.stringify(clip(cell))}; such cells are skipped`,
           });
         }
         continue;

@@ -9,6 +9,7 @@
 // to protobufjs, so the interpretation of unusual input is always protobufjs's.
 import protobuf from 'protobufjs';
 import type { ReadIssue, ScalarRecord } from './types';
+import { clip } from './limits';
 
 /** Trimmed from tensorflow/core/util/event.proto, framework/summary.proto, tensor.proto, tensor_shape.proto. */
 const TB_PROTO = `
@@ -540,7 +541,7 @@ function slowDecode(offset: number, d: Uint8Array, ctx: Ctx): void {
           if (value === undefined) {
             ctx.issues.push({
               offset,
-              reason: `record at byte ${offset}: scalar tag '${tag}' at step ${step} has a tensor without a readable value (dtype ${v.tensor.dtype ?? 0}); value skipped`,
+              reason: `record at byte ${offset}: scalar tag '${clip(tag)}' at step ${step} has a tensor without a readable value (dtype ${v.tensor.dtype ?? 0}); value skipped`,
             });
           } else {
             ctx.scalars.push({ tag, step, wallTime, value });

@@ -17,16 +17,26 @@
 // - Issues (bad UTF-8, ragged table rows, headings without a table) are reported only for
 //   lines before `consumed`, or for every line when `opts.final`, so that each one is
 //   reported once when the caller follows the contract and passes `final` once.
+// - Bounded: a line longer than MAX_LINE_BYTES is one issue and is skipped (through its newline, also
+//   across calls: `state.skipping`); the lines before it are settled. Unsettled bytes (a record that never
+//   ends, or lines with no record at all) are settled once they pass MAX_PENDING_BYTES, so a read never
+//   has to start further back than that.
 // - `records` counts every record start read in this call, including the pending last
 //   record (which will be read, and counted, again by the next call).
 
 import type { ReadIssue } from './types';
 import { parseTableHeading, parseValidationTable, type TableColumn, type TableKind, type TableRow } from './validationTable';
 import { localMs } from './localTime';
+import { MAX_LINE_BYTES, clip, formatBytes } from './limits';
+
+/** A pending record (or record-less lines) past this many bytes is settled as it is. */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 export interface TrainLogState {
   /** lines consumed so far (lines before baseOffset + consumed), so issues can cite 1-based line numbers */
   line: number;
+  /** the last call ended inside an over-long line (already reported and counted): skip through its newline */
+  skipping?: boolean;
 }
 
 export function newTrainLogState(): TrainLogState {
@@ -135,6 +145,15 @@ export function parseTrainLog(
   state: TrainLogState,
   opts: { baseOffset: number; final: boolean },
 ): TrainLogResult {
+  if (state.skipping) {
+    const nl = chunk.indexOf(0x0a);
+    const line = state.line;
+    if (nl < 0) {
+      return { events: [], consumed: chunk.length, state: opts.final ? { line } : { line, skipping: true }, issues: [], firstTime: null, lastTime: null, records: 0 };
+    }
+    const rest = parseTrainLog(chunk.subarray(nl + 1), { line }, { baseOffset: opts.baseOffset + nl + 1, final: opts.final });
+    return { ...rest, consumed: rest.consumed + nl + 1 };
+  }
   const issues: ReadIssue[] = [];
   const events: TrainLogEvent[] = [];
   let firstTime: number | null = null;
@@ -150,17 +169,27 @@ export function parseTrainLog(
   let pos = 0;
   let lineNo = state.line;
   const n = chunk.length;
+  /** an over-long line: where it starts, where reading goes on, and whether its newline was seen */
+  let over: { start: number; next: number; complete: boolean } | null = null;
   while (pos < n) {
     const nl = chunk.indexOf(0x0a, pos);
     let end: number;
     let next: number;
     if (nl < 0) {
+      if (n - pos > MAX_LINE_BYTES) {
+        over = { start: pos, next: n, complete: opts.final };
+        break;
+      }
       if (!opts.final) break; // incomplete trailing line
       end = n;
       next = n;
     } else {
       end = nl;
       next = nl + 1;
+    }
+    if (end - pos > MAX_LINE_BYTES) {
+      over = { start: pos, next, complete: true };
+      break;
     }
     lineNo++;
     let stop = end;
@@ -190,12 +219,24 @@ export function parseTrainLog(
   }
 
   // --- where this call's work is settled ----------------------------------------------
+  // Normally up to the start of the last record (it may still grow). Everything read is settled when an
+  // over-long line cuts the chunk, or when what would be held back passes MAX_PENDING_BYTES.
   const lastRecordLine = recordIdx.length > 0 ? recordIdx[recordIdx.length - 1] : -1;
-  const consumed = lastRecordLine >= 0 ? lines[lastRecordLine].start : 0;
-  const settledLines = lastRecordLine >= 0 ? lastRecordLine : 0;
-  const reportable = (lineIndex: number) => opts.final || lineIndex < settledLines;
+  let consumed = lastRecordLine >= 0 ? lines[lastRecordLine].start : 0;
+  let settledLines = lastRecordLine >= 0 ? lastRecordLine : 0;
+  let final = opts.final;
+  if (over || pos - consumed > MAX_PENDING_BYTES) {
+    final = true;
+    consumed = over ? over.next : pos;
+    settledLines = lines.length;
+  }
+  const reportable = (lineIndex: number) => final || lineIndex < settledLines;
 
   for (const li of lineIssues) if (reportable(li.lineIndex)) issues.push(li.issue);
+  if (over) {
+    const no = lineNo + 1;
+    issues.push({ line: no, offset: opts.baseOffset + over.start, reason: `line ${no} is longer than ${formatBytes(MAX_LINE_BYTES)}; skipped` });
+  }
 
   // --- records ----------------------------------------------------------------------------
   const tableAt = new Map<string, number>(); // key -> index in events
@@ -206,7 +247,7 @@ export function parseTrainLog(
     const after = r + 1 < recordIdx.length ? recordIdx[r + 1] : lines.length;
     const rec = recordInfo[r];
     const head = lines[first];
-    const pending = !opts.final && r === recordIdx.length - 1;
+    const pending = !final && r === recordIdx.length - 1;
     records++;
     if (rec.time !== null && (firstTime === null || rec.time < firstTime)) firstTime = rec.time;
     if (rec.time !== null && (lastTime === null || rec.time > lastTime)) lastTime = rec.time;
@@ -225,7 +266,7 @@ export function parseTrainLog(
           issues.push({
             line: head.no,
             offset: opts.baseOffset + head.start,
-            reason: `line ${head.no}: "${message.trim()}" is not followed by a metrics table`,
+            reason: `line ${head.no}: "${clip(message.trim())}" is not followed by a metrics table`,
           });
         }
         continue;
@@ -283,7 +324,7 @@ export function parseTrainLog(
   return {
     events,
     consumed,
-    state: { line: state.line + settledLines },
+    state: over ? (over.complete ? { line: state.line + settledLines + 1 } : { line: state.line + settledLines + 1, skipping: true }) : { line: state.line + settledLines },
     issues,
     firstTime,
     lastTime,

@@ -23,6 +23,7 @@
 //
 // That is a validation whose metrics are all NaN, not a malformed table: it is returned with
 // `allNaN` set, no columns, and one value-less row per label of `Index: [...]` (usually none).
+import { clip } from './limits';
 
 export type TableKind = 'val' | 'test' | 'extra_val';
 
@@ -208,7 +209,7 @@ export function parseValidationTable(lines: string[]): ValidationTable | null {
   if (placed[0] > 0) {
     issues.push({
       lineIndex: 0,
-      reason: `table header: ${placed[0]} column(s) before "${scoreToks[0].text}" have no score name`,
+      reason: `table header: ${placed[0]} column(s) before "${clip(scoreToks[0].text)}" have no score name`,
     });
   }
 
@@ -241,7 +242,7 @@ export function parseValidationTable(lines: string[]): ValidationTable | null {
     if (values.length !== columns.length) {
       issues.push({
         lineIndex: i,
-        reason: `table row "${label}" has ${values.length} values, expected ${columns.length}; row skipped`,
+        reason: `table row "${clip(label)}" has ${values.length} values, expected ${columns.length}; row skipped`,
       });
       continue;
     }
