@@ -1,6 +1,7 @@
 // `lrscope <command>`: dispatch, help, and the exit-code contract (2 = unusable arguments).
 import { UsageError } from './args';
 import { stdio, type CliIO } from './context';
+import { storageFault } from '../db/faults';
 import * as ingest from './commands/ingest';
 import * as runs from './commands/runs';
 import * as exportCmd from './commands/export';
@@ -49,6 +50,12 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     if (err instanceof UsageError) {
       io.err(`lrscope ${name}: ${err.message}\n(see 'lrscope ${name} --help')\n`);
       return 2;
+    }
+    // disk full, read-only or locked database: one line saying what to do, no stack
+    const fault = storageFault(err);
+    if (fault) {
+      io.err(`lrscope ${name}: ${fault.message}\n`);
+      return 1;
     }
     throw err;
   }

@@ -2,7 +2,7 @@
 // `lrscope diagnose <path>` and the watcher's initial scan.
 import type { Store } from '../db/store';
 import { discoverRuns, type RunPlan } from './discover';
-import { ingestFile } from './ingestFile';
+import { ingestFileIsolated } from './isolate';
 import { refreshRunMeta } from './runMeta';
 import { parseLamaRunName } from './runName';
 
@@ -36,7 +36,7 @@ export function ingestPlan(store: Store, plan: RunPlan): IngestSummary["runs"][n
   let configChanged = false;
   for (const f of plan.files) {
     const file = store.getFile(f.path)!;
-    const r = ingestFile(store, file);
+    const r = ingestFileIsolated(store, file); // a file that fails is an ingest error; the others are read
     points += r.points;
     issues += r.issues;
     if (r.bytes > 0 || r.replaced) {
