@@ -8,7 +8,8 @@
 // - recomputed from the stored rows when a file's rows are dropped, and when the database opens with
 //   summaries of an older SUMMARY_VERSION (or runs that have none: databases from before this table).
 import type Database from 'better-sqlite3';
-import type { GpuSample, ScalarRecord } from '../ingest/types';
+import type { GpuSample } from '../ingest/types';
+import type { ScalarColumns } from '../ingest/scalarColumns';
 import { betterCheckpointTag, checkpointMetric } from '../domain/checkpointMetric';
 
 /** Bump when what a summary holds or how it is computed changes: every run is recomputed at open. */
@@ -91,10 +92,10 @@ export function summariseChunk(
   s: Database.Database,
   runId: number,
   prefix: string,
-  scalars: readonly ScalarRecord[] | undefined,
+  scalars: ScalarColumns | null | undefined,
   gpu: readonly GpuSample[] | undefined,
 ): void {
-  const hasScalars = !!scalars && scalars.length > 0;
+  const hasScalars = !!scalars && scalars.n > 0;
   const hasGpu = !!gpu && gpu.length > 0;
   if (!hasScalars && !hasGpu) return;
   const st = stmts(s);
@@ -113,14 +114,15 @@ export function summariseChunk(
       const b = scanBest(s, runId, m.tag, m.mode);
       st.setBest.run(b.tag, b.mode, b.value, b.step, runId);
     } else if (best.tag !== null && best.mode !== null && best.tag.startsWith(prefix)) {
-      const local = best.tag.slice(prefix.length);
+      const local = scalars.tags.indexOf(best.tag.slice(prefix.length));
       const mode = best.mode;
       let changed = false;
-      for (let i = 0; i < scalars.length; i++) {
-        const p = scalars[i];
-        if (p.tag !== local || !Number.isFinite(p.value) || !beats(mode, p.value, p.step, best)) continue;
-        best.value = p.value;
-        best.step = p.step;
+      for (let i = 0; local >= 0 && i < scalars.n; i++) {
+        const value = scalars.value[i];
+        const step = scalars.step[i];
+        if (scalars.tag[i] !== local || !Number.isFinite(value) || !beats(mode, value, step, best)) continue;
+        best.value = value;
+        best.step = step;
         changed = true;
       }
       if (changed) st.setBest.run(best.tag, mode, best.value, best.step, runId);

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { DbHandle } from './open';
 import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
+import { toColumns, type ScalarColumns } from '../ingest/scalarColumns';
 import { PyramidWriter, type PyramidState } from './pyramidWriter';
 import { refreshRunSummary, summariseChunk } from './runSummary';
 import { refreshStatus } from './runs';
@@ -57,6 +58,8 @@ export interface ChunkCommit {
   identity: FileIdentity;
   state: unknown;
   scalars?: ScalarRecord[];
+  /** the same as `scalars`, as columns (what the decode worker hands over): give one or the other */
+  columns?: ScalarColumns | null;
   /** plugin name per tag (event files), to remember on the series */
   plugins?: Record<string, string>;
   gpu?: { source: 'nvidia-smi' | 'tensorboard'; samples: GpuSample[] };
@@ -92,7 +95,8 @@ export class StaleOffsetError extends Error {
     super(`${path}: offset moved from ${expected} to ${stored} by another writer`);
   }
 }
-const BATCH = 50;
+/** rows per INSERT statement */
+const BATCH = 200;
 
 export class Store {
   private readonly sqlite: Database.Database;
@@ -101,6 +105,8 @@ export class Store {
   private series = new Map<string, SeriesState>();
   private stmts: ReturnType<Store['prepare']>;
   private pyramid: PyramidWriter;
+  /** bind values of one multi-row point INSERT, reused */
+  private rowBuf: (number | null)[] = new Array(BATCH * 7).fill(null);
 
   constructor(readonly handle: DbHandle) {
     this.sqlite = handle.sqlite;
@@ -333,9 +339,10 @@ export class Store {
         if (!stored || stored.offset !== c.fromOffset) throw new StaleOffsetError(c.file.path, c.fromOffset, stored?.offset ?? null);
       }
       let changed: { tags: string[]; lastStep: number | null } | null = null;
-      if (c.scalars?.length) {
-        points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, c.scalars);
-        changed = this.changedTags(c.file.tagPrefix, c.scalars);
+      const cols = c.columns ?? (c.scalars?.length ? toColumns(c.scalars) : null);
+      if (cols && cols.n > 0) {
+        points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, cols);
+        changed = this.changedTags(c.file.tagPrefix, cols);
       }
       if (c.plugins) {
         for (const [tag, plugin] of Object.entries(c.plugins)) this.stmts.setPlugin.run(plugin, runId, c.file.tagPrefix + tag, plugin);
@@ -363,58 +370,63 @@ export class Store {
       if (c.host) this.stmts.setHost.run(c.host, runId);
       this.recordIssuesTx(runId, c.file.path, c.issues ?? []);
       // the runs table's summary of what this chunk added (db/runSummary.ts), in the same transaction
-      summariseChunk(this.sqlite, runId, c.file.tagPrefix, c.scalars, c.gpu?.samples);
+      summariseChunk(this.sqlite, runId, c.file.tagPrefix, cols, c.gpu?.samples);
       const id = c.identity;
       this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, id.tail, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
     });
     return { points };
   }
 
-  private insertScalars(runId: number, fileId: number, prefix: string, scalars: ScalarRecord[]): number {
-    // LaMa interleaves tags point by point: resolve each tag once per chunk, not once per point.
-    const local = new Map<string, SeriesState>();
-    const buf: (number | null)[] = [];
-    for (const p of scalars) {
-      let st = local.get(p.tag);
-      if (st === undefined) {
-        st = this.seriesFor(runId, prefix + p.tag);
-        local.set(p.tag, st);
-      }
+  private insertScalars(runId: number, fileId: number, prefix: string, c: ScalarColumns): number {
+    // LaMa interleaves tags point by point: each tag's series is resolved once per chunk (in order of
+    // first appearance, as the columns number them), not once per point.
+    const local: SeriesState[] = c.tags.map((tag) => this.seriesFor(runId, prefix + tag));
+    const buf = this.rowBuf;
+    const { tag, step: steps, wall, value: values, wallNull } = c;
+    let j = 0;
+    for (let i = 0; i < c.n; i++) {
+      const st = local[tag[i]];
+      const step = steps[i];
+      const wallTime = wallNull !== null && wallNull[i] === 1 ? null : wall[i];
+      const value = values[i];
       let dup = 0;
       if (st.lastStep !== null) {
-        if (p.step < st.lastStep) st.seg += 1; // resumed from an earlier checkpoint: a new segment
-        else if (p.step === st.lastStep) dup = st.dup + 1;
+        if (step < st.lastStep) st.seg += 1; // resumed from an earlier checkpoint: a new segment
+        else if (step === st.lastStep) dup = st.dup + 1;
       }
-      st.lastStep = p.step;
+      st.lastStep = step;
       st.dup = dup;
       st.n += 1;
-      if (st.firstStep === null || p.step < st.firstStep) st.firstStep = p.step;
-      st.lastWall = p.wallTime;
-      st.lastValue = p.value;
-      this.pyramid.add(st.pyr, st.seg, p.step, dup, p.wallTime, p.value);
+      if (st.firstStep === null || step < st.firstStep) st.firstStep = step;
+      st.lastWall = wallTime;
+      st.lastValue = value;
+      this.pyramid.add(st.pyr, st.seg, step, dup, wallTime, value);
       // NaN becomes NULL (SQLite has no NaN); ±Infinity are stored as they are.
-      buf.push(st.id, st.seg, p.step, dup, fileId, p.wallTime, Number.isNaN(p.value) ? null : p.value);
-      if (buf.length === BATCH * 7) {
+      buf[j] = st.id;
+      buf[j + 1] = st.seg;
+      buf[j + 2] = step;
+      buf[j + 3] = dup;
+      buf[j + 4] = fileId;
+      buf[j + 5] = wallTime;
+      buf[j + 6] = Number.isNaN(value) ? null : value;
+      j += 7;
+      if (j === BATCH * 7) {
         this.stmts.insertPoints.run(buf);
-        buf.length = 0;
+        j = 0;
       }
     }
-    for (let i = 0; i < buf.length; i += 7) this.stmts.insertPoint.run(buf.slice(i, i + 7));
-    for (const s of local.values()) {
+    for (let i = 0; i < j; i += 7) this.stmts.insertPoint.run(buf.slice(i, i + 7));
+    for (const s of local) {
       this.stmts.updateSeries.run(s.seg, s.lastStep, s.dup, s.n, s.firstStep, s.lastWall, s.lastValue, s.id);
       this.pyramid.flush(s.pyr);
     }
-    return scalars.length;
+    return c.n;
   }
 
-  private changedTags(prefix: string, scalars: ScalarRecord[]): { tags: string[]; lastStep: number | null } {
-    const tags = new Set<string>();
+  private changedTags(prefix: string, c: ScalarColumns): { tags: string[]; lastStep: number | null } {
     let lastStep: number | null = null;
-    for (const p of scalars) {
-      tags.add(p.tag);
-      if (lastStep === null || p.step > lastStep) lastStep = p.step;
-    }
-    return { tags: [...tags].map((t) => prefix + t), lastStep };
+    for (let i = 0; i < c.n; i++) if (lastStep === null || c.step[i] > lastStep) lastStep = c.step[i];
+    return { tags: c.tags.map((t) => prefix + t), lastStep };
   }
 
   /** Sets a run's status; a change is logged only when it really changed. */

@@ -55,7 +55,7 @@ describe('store', () => {
     const f = store.ensureFile(runId, '/x/ev', 'tfevents', '');
     store.commitChunk({ file: f, offset: 50, identity, state: { a: 1 }, scalars: [{ tag: 'a', step: 1, wallTime: 1, value: 1 }] });
     const many: ScalarRecord[] = Array.from({ length: 500 }, (_, i) => ({ tag: 'a', step: 2 + i, wallTime: 1, value: i }));
-    many.push({ tag: 'a', step: null as unknown as number, wallTime: 1, value: 0 }); // violates NOT NULL at the very end
+    many.push({ tag: 'a', step: NaN, wallTime: 1, value: 0 }); // binds as NULL: violates NOT NULL at the very end
     expect(() => store.commitChunk({ file: f, offset: 999, identity, state: { a: 2 }, scalars: many })).toThrow();
     expect([...iteratePoints(h.sqlite, runId)]).toHaveLength(1);
     expect(store.getFile('/x/ev')).toMatchObject({ offset: 50, state: '{"a":1}' });
