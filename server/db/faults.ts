@@ -14,7 +14,7 @@ export interface StorageFault {
 }
 
 const MESSAGES: Record<StorageFaultCode, string> = {
-  'disk-full': 'the disk holding the database is full: free some space (nothing was half-written)',
+  'disk-full': 'the disk holding the database is full: free some space',
   'read-only': 'the database cannot be written (read-only file, folder or mount): check its permissions and the mount',
   locked: 'the database is locked by another program (an open sqlite3 shell or a backup?): close it',
   'cannot-open': 'the database file cannot be opened for writing (no such folder, no permission, or a read-only mount): check its path',

@@ -26,6 +26,13 @@ export interface Discovery {
   runs: RunPlan[];
   /** paths that could not be read (permissions, vanished) */
   issues: { path: string; reason: string }[];
+  /** folders that exist but could not be listed (no permission): the watcher tries them again later */
+  unreadable: string[];
+  /**
+   * folders walked through a symbolic link (or a root that is one): `path` as the runs' files name it,
+   * `real` where it really is. Each real folder is walked once, whichever way is met first.
+   */
+  links: { path: string; real: string }[];
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.lrscope', '.next', '__pycache__', 'models', 'samples', '.ipynb_checkpoints']);
@@ -47,22 +54,32 @@ interface Walked {
   byBase: Map<string, string[]>;
 }
 
-function walk(roots: string[], issues: Discovery['issues']): Walked {
+interface WalkNotes {
+  issues: Discovery['issues'];
+  unreadable: string[];
+  links: Discovery['links'];
+}
+
+function walk(roots: string[], notes: WalkNotes): Walked {
   const dirs: Walked['dirs'] = new Map();
   const byBase: Walked['byBase'] = new Map();
   const seenReal = new Set<string>();
-  const stack = [...roots];
+  // [folder, whether it was reached through a symbolic link (roots: whether they are one)]
+  const stack: [string, boolean][] = roots.map((r) => [r, true]);
   while (stack.length) {
-    const dir = stack.pop()!;
+    const [dir, viaLink] = stack.pop()!;
     let real: string;
     let entries: fs.Dirent[];
     try {
       real = fs.realpathSync(dir);
-      if (seenReal.has(real)) continue;
+      if (seenReal.has(real)) continue; // a symlink loop, or a folder already walked another way
       seenReal.add(real);
+      if (viaLink && real !== dir) notes.links.push({ path: dir, real });
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
-      issues.push({ path: dir, reason: `cannot read folder: ${(err as Error).message}` });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') notes.unreadable.push(dir);
+      notes.issues.push({ path: dir, reason: `cannot read folder: ${(err as Error).message}` });
       continue;
     }
     const files: string[] = [];
@@ -82,7 +99,7 @@ function walk(roots: string[], issues: Discovery['issues']): Walked {
       }
       if (isDir) {
         subdirs.push(e.name);
-        if (!SKIP_DIRS.has(e.name)) stack.push(full);
+        if (!SKIP_DIRS.has(e.name)) stack.push([full, e.isSymbolicLink()]);
       } else if (isFile) files.push(e.name);
     }
     files.sort();
@@ -170,6 +187,7 @@ function keyFor(name: string, dir: string): string {
  */
 export function discoverRuns(inputPaths: string[]): Discovery {
   const issues: Discovery['issues'] = [];
+  const notes: WalkNotes = { issues, unreadable: [], links: [] };
   const roots: string[] = [];
   for (const p of inputPaths) {
     const abs = path.resolve(p);
@@ -180,7 +198,7 @@ export function discoverRuns(inputPaths: string[]): Discovery {
       issues.push({ path: abs, reason: `cannot read: ${(err as Error).message}` });
     }
   }
-  const w = walk(roots, issues);
+  const w = walk(roots, notes);
   const runs: RunPlan[] = [];
   const claimedRoots: string[] = [];
 
@@ -228,7 +246,7 @@ export function discoverRuns(inputPaths: string[]): Discovery {
       if (!fs.existsSync(tbRoot) || tbRoot === dir) continue;
       if (!w.dirs.has(tbRoot)) {
         // outside the given paths (tb_dir elsewhere): walk it too
-        const extra = walk([tbRoot], issues);
+        const extra = walk([tbRoot], notes);
         for (const [k, v] of extra.dirs) w.dirs.set(k, v);
       }
       files.push(...eventFilesUnder(tbRoot, w));
@@ -264,5 +282,5 @@ export function discoverRuns(inputPaths: string[]): Discovery {
     if (entry) files.push(...gpuLogsIn(root, entry.files, new Set(['hparams.yaml'])));
     runs.push({ key: keyFor(base, root), name, path: root, kind: lightning ? 'lightning' : 'tensorboard', files });
   }
-  return { runs, issues };
+  return { runs, issues, unreadable: notes.unreadable, links: notes.links };
 }
