@@ -126,7 +126,7 @@ function freePort(): Promise<number> {
 }
 
 /** The dashboard of the tree at `root` (built) on `db`, as `lrscope watch` starts it (scripts/serve.mjs). */
-async function serve(root: string, db: string): Promise<{ url: string; stop: () => void }> {
+export async function serve(root: string, db: string): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const child: ChildProcess = fork(path.join(root, 'scripts/serve.mjs'), [], {
     cwd: root,

@@ -10,14 +10,14 @@ import { readChunks, type ChunkJob, type ChunkStep } from './readChunk';
 import { CTRL, CTRL_BYTES, type JobMessage, type WorkerMessage } from './decodeWorkerProtocol';
 
 /**
- * Chunk sizes (bytes). In-thread: 16 MB chunks, one commit each (a file of a chunk or two gains nothing
- * from the worker). Worker: the readers see 1 MB pieces (their per-record garbage dies in V8's young
- * generation), folded into 8 MB batches, one commit each (few transactions; the pipeline fills after one
- * batch). Mutable for tests (many commits from a small file).
+ * Chunk sizes (bytes). In-thread: 16 MB chunks, one commit each. Worker: the readers see 1 MB pieces
+ * (their per-record garbage dies in V8's young generation), folded into batches of a quarter of the bytes
+ * to read, between 1 and 8 MB, one commit each: few transactions on a big file, and the pipeline fills
+ * after a quarter of a small one. Mutable for tests (many commits from a small file).
  */
-export const CHUNK_BYTES = { thread: 16 * 1024 * 1024, piece: 1024 * 1024, batch: 8 * 1024 * 1024 };
-/** Files with at least this many bytes to read go through the worker (policy 'auto'). */
-export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+export const CHUNK_BYTES = { thread: 16 * 1024 * 1024, piece: 1024 * 1024, batch: 8 * 1024 * 1024, minBatch: 1024 * 1024 };
+/** Files with at least this many bytes to read go through the worker (policy 'auto'): two batches or more. */
+export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 /** Decoded chunks the worker may hold ahead of the writer. */
 const QUEUE = 2;
 /** No message from the worker for this long: it is considered dead and the file is read in-thread. */
@@ -61,7 +61,8 @@ export function openChunks(fd: number, job: Omit<ChunkJob, 'chunkBytes'>, policy
     const w = decodeWorker();
     if (w) {
       decodeStats.worker++;
-      return w.start(fd, { ...job, chunkBytes: CHUNK_BYTES.piece }, CHUNK_BYTES.batch);
+      const batch = Math.min(CHUNK_BYTES.batch, Math.max(CHUNK_BYTES.minBatch, Math.ceil(bytes / 4)));
+      return w.start(fd, { ...job, chunkBytes: Math.min(CHUNK_BYTES.piece, batch) }, batch);
     }
   }
   decodeStats.thread++;

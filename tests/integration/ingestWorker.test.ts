@@ -75,6 +75,7 @@ describe('ingest through the decode worker', () => {
     CHUNK_BYTES.thread = 96 * 1024;
     CHUNK_BYTES.piece = 40 * 1024;
     CHUNK_BYTES.batch = 150 * 1024;
+    CHUNK_BYTES.minBatch = 100 * 1024;
   });
 
   afterEach(() => {
