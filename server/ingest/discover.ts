@@ -33,7 +33,12 @@ export interface Discovery {
    * `real` where it really is. Each real folder is walked once, whichever way is met first.
    */
   links: { path: string; real: string }[];
+  /** folders holding more than CROWDED_ENTRIES entries (the watcher watches only their known files) */
+  crowded: string[];
 }
+
+/** A folder with more entries than this is "crowded" (frames or samples written next to the logs). */
+export const CROWDED_ENTRIES = 10_000;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.lrscope', '.next', '__pycache__', 'models', 'samples', '.ipynb_checkpoints']);
 const CONFIG_FILES: Record<string, FileKind> = {
@@ -58,6 +63,7 @@ interface WalkNotes {
   issues: Discovery['issues'];
   unreadable: string[];
   links: Discovery['links'];
+  crowded: string[];
 }
 
 function walk(roots: string[], notes: WalkNotes): Walked {
@@ -82,6 +88,7 @@ function walk(roots: string[], notes: WalkNotes): Walked {
       notes.issues.push({ path: dir, reason: `cannot read folder: ${(err as Error).message}` });
       continue;
     }
+    if (entries.length > CROWDED_ENTRIES) notes.crowded.push(dir);
     const files: string[] = [];
     const subdirs: string[] = [];
     for (const e of entries) {
@@ -140,14 +147,39 @@ function readConfig(file: string): ConfigValue {
   }
 }
 
+/**
+ * Sniffing results by path, kept while the file's inode, size and mtime stay the same: the watcher
+ * rediscovers often, and a run folder with 100,000 other files must not be read 100,000 times per
+ * rescan (a stat each instead). Bounded: cleared when it passes SNIFF_CACHE_MAX entries.
+ */
+const sniffed = new Map<string, { key: string; gpu: boolean }>();
+const SNIFF_CACHE_MAX = 500_000;
+
+function isGpuLog(full: string): boolean {
+  let key: string;
+  try {
+    const st = fs.statSync(full);
+    key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return false;
+  }
+  const hit = sniffed.get(full);
+  if (hit && hit.key === key) return hit.gpu;
+  const head = readHead(full);
+  if (head === null) return false; // unreadable now (permissions): sniffed again next time
+  const gpu = sniffGpuLog(head) !== null;
+  if (sniffed.size >= SNIFF_CACHE_MAX) sniffed.clear();
+  sniffed.set(full, { key, gpu });
+  return gpu;
+}
+
 /** GPU logs among a folder's own files, recognised by content. */
 function gpuLogsIn(dir: string, files: string[], known: Set<string>): PlannedFile[] {
   const out: PlannedFile[] = [];
   for (const f of files) {
     if (known.has(f) || NOT_GPU.test(f) || isEventFileName(f) || f === 'metrics.csv') continue;
     const full = path.join(dir, f);
-    const head = readHead(full);
-    if (head !== null && sniffGpuLog(head)) out.push({ path: full, kind: 'gpu_log', tagPrefix: '' });
+    if (isGpuLog(full)) out.push({ path: full, kind: 'gpu_log', tagPrefix: '' });
   }
   return out;
 }
@@ -187,7 +219,7 @@ function keyFor(name: string, dir: string): string {
  */
 export function discoverRuns(inputPaths: string[]): Discovery {
   const issues: Discovery['issues'] = [];
-  const notes: WalkNotes = { issues, unreadable: [], links: [] };
+  const notes: WalkNotes = { issues, unreadable: [], links: [], crowded: [] };
   const roots: string[] = [];
   for (const p of inputPaths) {
     const abs = path.resolve(p);
@@ -282,5 +314,5 @@ export function discoverRuns(inputPaths: string[]): Discovery {
     if (entry) files.push(...gpuLogsIn(root, entry.files, new Set(['hparams.yaml'])));
     runs.push({ key: keyFor(base, root), name, path: root, kind: lightning ? 'lightning' : 'tensorboard', files });
   }
-  return { runs, issues, unreadable: notes.unreadable, links: notes.links };
+  return { runs, issues, unreadable: notes.unreadable, links: notes.links, crowded: notes.crowded };
 }

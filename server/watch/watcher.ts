@@ -13,7 +13,7 @@ import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Store } from '../db/store';
 import { storageFault, type StorageFault } from '../db/faults';
-import { discoverRuns } from '../ingest/discover';
+import { CROWDED_ENTRIES, discoverRuns } from '../ingest/discover';
 import { ingestFileIsolated } from '../ingest/isolate';
 import { registerRun } from '../ingest/ingest';
 import { LogLimiter, backoffMs } from './backoff';
@@ -29,6 +29,8 @@ export interface WatchOptions {
   log?: (line: string) => void;
   /** how often run statuses are re-derived (running → stalled, missing folders) */
   statusEveryMs?: number;
+  /** how often the tree is rediscovered anyway (GPU logs with any name appear in run folders; default 60 s) */
+  rescanEveryMs?: number;
   /** how often the sweep runs: it stats known files in case an event was lost (replace + rewrite within ms) */
   sweepEveryMs?: number;
   /** a file that stays unchanged is stat'ed less and less often, down to once per this (default 60 s) */
@@ -52,10 +54,21 @@ const RESCAN_DEBOUNCE_MS = 200;
 const RESCAN_MAX_WAIT_MS = 2000;
 /** files whose appearance never changes which runs exist (no rescan for a new checkpoint or sample) */
 const NO_RESCAN = /\.(ckpt|pt|pth|jpg|jpeg|png|gif|webp|json|pkl|npy|npz|zip|gz|tar|tmp|swp|lock|part)$/i;
+/**
+ * Unknown files chokidar reports: those that can make or extend a run. Every other file is not watched
+ * (chokidar puts one watch on each file it tracks: a run folder with 100,000 frames cost 500 MB and
+ * seconds per change); a GPU log with any other name is found by a rescan (periodic, or when a folder
+ * or one of these files appears), and from then on it is a known file.
+ */
+const RUN_FILE = /^(events\.out\.tfevents\..*|train\.log|metrics\.csv|.*\.ya?ml)$/;
 const CONFIG_KINDS = new Set(['config', 'hydra_config', 'hydra_hydra', 'hydra_overrides', 'hparams']);
 
 export class RunWatcher {
   private watcher: FSWatcher | null = null;
+  /** known files inside crowded folders, watched one by one (their folder is not watched) */
+  private fileWatcher: FSWatcher | null = null;
+  private readonly crowded = new Set<string>();
+  private readonly watchedOneByOne = new Set<string>();
   private readonly roots: string[];
   private readonly extraRoots = new Set<string>();
   /** known file path → its run */
@@ -66,8 +79,10 @@ export class RunWatcher {
   /** when the pending rescan was first asked for, and how long the last one took (rescans are spaced by it) */
   private rescanAskedAt: number | null = null;
   private lastRescanMs = 0;
+  private lastRescanEnd = 0;
   private statusTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private rescanEvery: NodeJS.Timeout | null = null;
   /** per known file: stat when last read, sweep schedule, failures */
   private readonly tracks: FileTracks;
   /** the database cannot be written: reading pauses until a retry succeeds */
@@ -81,8 +96,8 @@ export class RunWatcher {
   private readonly limiter: LogLimiter;
   /** real folder → the path discovery reached it by (a symbolic link): events are mapped back */
   private readonly aliases = new Map<string, string>();
-  /** inode of each watched root (null: missing), to notice one deleted and recreated */
-  private readonly rootIno = new Map<string, number | null>();
+  /** identity (inode + birth time) of each watched root (null: missing), to notice one deleted and recreated */
+  private readonly rootIno = new Map<string, string | null>();
   /** folders discovery could not list (permissions): tried again with back-off */
   private readonly unreadable = new Map<string, { attempts: number; retryAt: number }>();
   /** runs whose stored files were matched against the disk once (files gone while watch was stopped) */
@@ -109,36 +124,48 @@ export class RunWatcher {
 
   /** Initial scan (resumes from stored offsets), then live watching. Resolves when both are ready. */
   async start(): Promise<void> {
-    for (const r of this.roots) this.rootIno.set(r, inodeOf(r));
+    for (const r of this.roots) this.rootIno.set(r, folderId(r));
     const usePolling = this.opts.pollMs !== undefined && this.opts.pollMs !== null;
-    this.watcher = chokidar.watch(this.roots.map(realOrSelf), {
+    const common = {
       ignoreInitial: true,
       persistent: true,
       usePolling,
       interval: this.opts.pollMs ?? 100,
       binaryInterval: this.opts.pollMs ?? 300,
-      ignored: (p: string) => SKIP.has(path.basename(p)),
       // a symlink loop (`ln -s . sub/self`) made chokidar walk forever; links are followed by discovery,
       // once per real folder, and those folders watched at their real path (rescan → watchLinks)
       followSymlinks: false,
       // unreadable folders are reported (once) and retried by the sweep, not by chokidar
       ignorePermissionErrors: true,
+    };
+    this.watcher = chokidar.watch(this.roots.map(realOrSelf), {
+      ...common,
+      ignored: (p: string, stats?: fs.Stats) => {
+        if (SKIP.has(path.basename(p)) || this.crowded.has(p)) return true;
+        if (!stats?.isFile()) return false; // folders (and paths not stat'ed yet) are watched
+        return !RUN_FILE.test(path.basename(p)) && !this.files.has(this.known(p));
+      },
     });
+    this.fileWatcher = chokidar.watch([], common);
     this.rescan();
-    this.watcher.on('change', (p) => this.onFile(this.known(p)));
-    this.watcher.on('add', (p) => this.onFile(this.known(p)));
+    for (const w of [this.watcher, this.fileWatcher]) {
+      w.on('change', (p) => this.onFile(this.known(p)));
+      w.on('add', (p) => this.onFile(this.known(p)));
+      w.on('error', (err) => this.onError(err as NodeJS.ErrnoException));
+    }
+    this.fileWatcher.on('unlink', (raw) => this.onUnlink(raw));
     this.watcher.on('addDir', () => this.scheduleRescan());
-    this.watcher.on('unlinkDir', () => this.checkStatuses());
-    this.watcher.on('unlink', (raw) => {
+    this.watcher.on('unlinkDir', (raw) => {
+      // a watched root itself deleted: noted now (a folder recreated at once may even get the same inode)
       const p = this.known(raw);
-      if (!this.files.has(p)) return;
-      this.tracks.active(p, Date.now()); // the sweep looks at it next: deleted, renamed or replaced
+      if (this.rootIno.has(p)) this.rootIno.set(p, null);
       this.checkStatuses();
     });
-    this.watcher.on('error', (err) => this.onError(err as NodeJS.ErrnoException));
+    this.watcher.on('unlink', (raw) => this.onUnlink(raw));
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     this.statusTimer = setInterval(() => this.checkStatuses(), this.opts.statusEveryMs ?? 15_000);
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepEveryMs ?? 2000);
+    this.rescanEvery = setInterval(() => this.scheduleRescan(), this.opts.rescanEveryMs ?? 60_000);
     await this.idle();
   }
 
@@ -159,10 +186,19 @@ export class RunWatcher {
     if (this.faultTimer) clearTimeout(this.faultTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.rescanEvery) clearInterval(this.rescanEvery);
     for (const p of this.diagnosePending.values()) clearTimeout(p.timer);
     this.diagnosePending.clear();
     await this.watcher?.close();
+    await this.fileWatcher?.close();
     for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private onUnlink(raw: string): void {
+    const p = this.known(raw);
+    if (!this.files.has(p)) return;
+    this.tracks.active(p, Date.now()); // the sweep looks at it next: deleted, renamed or replaced
+    this.checkStatuses();
   }
 
   /** The path discovery knows a file by: chokidar reports real paths, discovery may have come through a link. */
@@ -207,13 +243,14 @@ export class RunWatcher {
     if (this.closed) return;
     const now = Date.now();
     this.rescanAskedAt ??= now;
+    // both bounds are fixed points in time: asking again and again never pushes the rescan further away
+    const due = Math.max(Math.min(now + RESCAN_DEBOUNCE_MS, this.rescanAskedAt + RESCAN_MAX_WAIT_MS), this.lastRescanEnd + 5 * this.lastRescanMs);
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
-    const delay = Math.max(Math.min(RESCAN_DEBOUNCE_MS, this.rescanAskedAt + RESCAN_MAX_WAIT_MS - now), 5 * this.lastRescanMs);
     this.rescanTimer = setTimeout(() => {
       this.rescanTimer = null;
       this.rescanAskedAt = null;
       this.rescan();
-    }, Math.max(0, delay));
+    }, Math.max(0, due - now));
   }
 
   /** Discovers runs and files (new runs, new version_N folders, TensorBoard folders appearing late). */
@@ -232,7 +269,8 @@ export class RunWatcher {
       this.rescanPending = true;
       this.onFault(f);
     } finally {
-      this.lastRescanMs = Date.now() - t0;
+      this.lastRescanEnd = Date.now();
+      this.lastRescanMs = this.lastRescanEnd - t0;
     }
   }
 
@@ -240,6 +278,16 @@ export class RunWatcher {
     const now = Date.now();
     const found = discoverRuns([...this.roots, ...this.extraRoots]);
     this.watchLinks(found.links);
+    for (const dir of found.crowded) {
+      if (this.crowded.has(dir)) continue;
+      // chokidar lists a watched folder again (an lstat per entry) at each change in it: with 100,000
+      // entries that is a core's worth of work while a job writes there. Its known files are watched one
+      // by one instead; new files there are found by rescans.
+      this.crowded.add(dir);
+      this.crowded.add(realOrSelf(dir));
+      this.watcher?.unwatch(realOrSelf(dir));
+      this.log(`lrscope watch: ${dir} holds more than ${CROWDED_ENTRIES} entries: only the run files in it are watched; new ones are found within a minute`);
+    }
     for (const dir of found.unreadable) {
       if (this.unreadable.has(dir)) continue;
       this.unreadable.set(dir, { attempts: 0, retryAt: now + this.sweepBaseMs() });
@@ -254,12 +302,16 @@ export class RunWatcher {
           this.tracks.add(f.path, now);
           this.enqueue(f.path);
         }
+        if (this.crowded.has(path.dirname(f.path)) && !this.watchedOneByOne.has(f.path)) {
+          this.watchedOneByOne.add(f.path);
+          this.fileWatcher?.add(realOrSelf(f.path));
+        }
         // a TensorBoard folder outside the watched paths (location.tb_dir): watch it too
         if (!this.roots.some((r) => f.path.startsWith(r + path.sep))) {
           const dir = path.dirname(f.path);
           if (!this.extraRoots.has(dir)) {
             this.extraRoots.add(dir);
-            this.rootIno.set(dir, inodeOf(dir));
+            this.rootIno.set(dir, folderId(dir));
             this.watcher?.add(realOrSelf(dir));
           }
         }
@@ -391,6 +443,7 @@ export class RunWatcher {
     this.files.delete(p);
     this.tracks.delete(p);
     this.queue.delete(p);
+    if (this.watchedOneByOne.delete(p)) this.fileWatcher?.unwatch(realOrSelf(p));
   }
 
   /** The database cannot be written: pause, say so (once per problem, at most every logEveryMs), retry later. */
@@ -546,10 +599,10 @@ export class RunWatcher {
   /** Watched roots deleted and recreated (chokidar stops at a deleted folder), unreadable folders readable again. */
   private checkFolders(now: number): void {
     for (const dir of [...this.roots, ...this.extraRoots]) {
-      const ino = inodeOf(dir);
+      const id = folderId(dir);
       const before = this.rootIno.get(dir);
-      this.rootIno.set(dir, ino);
-      if (ino !== null && before !== undefined && before !== ino) {
+      this.rootIno.set(dir, id);
+      if (id !== null && before !== undefined && before !== id) {
         this.log(`lrscope watch: ${dir} is back; watching it again`);
         this.rewatch(dir);
       }
@@ -620,6 +673,16 @@ function statKey(p: string): string {
 function inodeOf(p: string): number | null {
   try {
     return fs.statSync(p).ino;
+  } catch {
+    return null;
+  }
+}
+
+/** inode and birth time: a folder deleted and made again at once may get the same inode back */
+function folderId(p: string): string | null {
+  try {
+    const st = fs.statSync(p);
+    return `${st.ino}:${st.birthtimeMs}`;
   } catch {
     return null;
   }

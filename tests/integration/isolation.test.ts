@@ -8,6 +8,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { openDb } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { ingestPaths } from '../../server/ingest/ingest';
+import { RunWatcher } from '../../server/watch/watcher';
+import { until } from '../helpers/watchProcess';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 
 // A reader that throws on a marker, standing for any bug or resource error inside a reader.
@@ -81,4 +83,33 @@ describe('each file is ingested in isolation', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX ingest_errors_key \(path=\? AND offset=\? AND line=\?\)/);
     h.close();
   }, 60_000);
+
+  it('the watcher retries a failed file with back-off, reports it once, and reads it once it can', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-retry-'));
+    const project = path.join(dir, 'project');
+    const run = buildLamaRun(project, lamaSpec());
+    const gpu = path.join(run.runDir, 'gpu_util.txt');
+    const good = fs.readFileSync(gpu, 'utf8');
+    fs.appendFileSync(gpu, 'EXPLODE\n');
+    const h = openDb(path.join(dir, 'db.sqlite'));
+    const store = new Store(h);
+    const lines: string[] = [];
+    const w = new RunWatcher({ paths: [project], store, log: (l) => lines.push(l), sweepEveryMs: 100, fileRetryMinMs: 100, fileRetryMaxMs: 400 });
+    await w.start();
+    const total = [...run.written.values()].reduce((a, l) => a + l.length, 0);
+    expect((h.sqlite.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n).toBe(total); // the rest of the run is read
+    const tries = w.attempts;
+    await new Promise((r) => setTimeout(r, 2000));
+    const retried = w.attempts - tries;
+    expect(retried).toBeGreaterThanOrEqual(3); // tried again …
+    expect(retried).toBeLessThanOrEqual(10); // … with back-off (100, 200, 400, 400 ms …), not in a loop
+    expect(lines.filter((l) => /gpu_util\.txt: read failed: Maximum call stack size exceeded; trying again in/.test(l))).toHaveLength(1);
+    expect(errorsOf(store, gpu)).toHaveLength(1);
+    fs.writeFileSync(gpu, good); // fixed
+    const samples = () => (h.sqlite.prepare('SELECT COUNT(*) AS n FROM gpu_samples').get() as { n: number }).n;
+    await until(() => samples() === good.trim().split('\n').length - 1, 10_000);
+    expect(lines.some((l) => /gpu_util\.txt is read again/.test(l))).toBe(true);
+    await w.close();
+    h.close();
+  }, 30_000);
 });
