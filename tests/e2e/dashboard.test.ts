@@ -393,7 +393,8 @@ describe('dashboard in Chromium', () => {
     await waitForCanvas(page, sel, (x) => hasData(x) && x.hash !== initial.hash, { what: 'changed with the view' });
     const ranged = page.waitForRequest((r) => trpcInputs(r, 'metrics.series').some((i) => (i as { range?: unknown; x?: string }).range && (i as { x?: string }).x === 'epoch'));
     await dragZoom(page, 'train_gen_l1', 0.3, 0.7);
-    await ranged;
+    // the zoomed answer must have arrived (and then be drawn) before the picture counts as settled
+    await (await ranged).response();
     const zoom = await until(() => searchParam(page, 'zoom'), 5000, 50);
     const [zmin, zmax] = zoom.split('~').map(Number);
     expect(zmin).toBeGreaterThan(2); // epochs 0…20
