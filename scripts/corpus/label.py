@@ -66,6 +66,7 @@ CONSEQUENCES = {
     'oscillation': ['plateau', 'slow_convergence'],
     'overfitting': ['plateau'],
 }
+CAUSE_ORDER = ['divergence', 'gan_imbalance', 'overfitting', 'oscillation']
 # kinds that a detector may report in addition to the expected ones without being wrong
 ACCEPTABLE = {
     'divergence': ['oscillation'],
@@ -553,7 +554,7 @@ def label_run(run, refs, osc_ref):
     facts['gpu_underutilization'] = facts_gpu(run)
     fired = [k for k in KINDS if facts[k]['fires']]
     demoted = {}
-    for k in fired:
+    for k in [c for c in CAUSE_ORDER if c in fired]:  # name the most fundamental cause in the note
         for c in CONSEQUENCES.get(k, []):
             if c in fired and c not in demoted:
                 demoted[c] = k
