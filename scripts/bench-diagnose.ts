@@ -1,7 +1,7 @@
 // npm run bench:diagnose — how well the diagnosis finds what people labelled in real runs, per data set:
-//   (1) lama-devset    ten real LaMa-shaped trainings (tests/fixtures/lama-devset), the held-out check
+//   (1) lama-devset    ten real LaMa-shaped trainings (tests/fixtures/lama-devset), development set
 //   (2) real-lightning 22 real Lightning runs from public projects (../shared, when present)
-//   (3) torch-corpus   our own real trainings (tests/fixtures/torch-corpus, scripts/corpus/)
+//   (3) torch-corpus   our own real trainings (tests/fixtures/torch-corpus, scripts/corpus/), held out
 //   (4) synthetic      the generated regression set (scripts/eval/synthetic.ts): in-sample, reported apart
 // Per kind: precision / recall with 95% Wilson intervals, median detection delay, warnings on healthy
 // runs; then the time to diagnose a 1M-point run. Options: --verbose (misses and wrong findings per run),
@@ -36,9 +36,9 @@ function targetsMet(s: SetScore): boolean {
 
 function main() {
   const sets: [string, SetName | 'synthetic'][] = [
-    ['(1) lama-devset — real LaMa-shaped trainings (held out: thresholds were not tuned run by run on it)', 'lama-devset'],
-    ['(2) real-lightning — 22 real public Lightning runs (../shared/fixtures/real-lightning)', 'real-lightning'],
-    ['(3) torch-corpus — our own real trainings (tests/fixtures/torch-corpus)', 'torch-corpus'],
+    ['(1) lama-devset — ten real LaMa-shaped trainings (development set: the detectors were derived on it)', 'lama-devset'],
+    ['(2) real-lightning — 22 real public Lightning runs (development set, ../shared/fixtures/real-lightning)', 'real-lightning'],
+    ['(3) torch-corpus — our own 32 real trainings (held out: nothing tuned on it; tests/fixtures/torch-corpus)', 'torch-corpus'],
     ['(4) synthetic regression set — generated from the rules (in-sample, not a measure of real accuracy)', 'synthetic'],
   ];
   const verdicts: string[] = [];
