@@ -14,6 +14,7 @@ import { Store } from '../server/db/store';
 import { querySeries, type XAxis } from '../server/db/series';
 import { newReadStats } from '../server/db/pyramidRead';
 import type { ScalarRecord } from '../server/ingest/types';
+import { rng } from '../server/lib/rng';
 
 const TAG = 'train/loss';
 
@@ -41,17 +42,6 @@ export interface SeriesBenchOptions {
   seed?: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so both paths get the same requests. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -9,6 +9,7 @@ import { saveFindings } from '../../server/db/findings';
 import { RUN_STATUSES } from '../../server/db/schema';
 import { FINDING_KINDS, type Finding, type Severity } from '../../server/analysis/types';
 import type { GpuSample, ScalarRecord } from '../../server/ingest/types';
+import { rng } from '../../server/lib/rng';
 
 export interface SyntheticRunsOptions {
   runs: number;
@@ -21,16 +22,6 @@ export interface SyntheticRunsOptions {
   gpuSamples?: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USERS = ['alice', 'bob', 'k.ivanova', 't.nguyen', 'j_doe', 'lab', 'Zoe'];
 const CONFIGS = ['lama-fourier', 'big-lama', 'lama-regular', 'lama_fourier_small', '50%_masks', null];

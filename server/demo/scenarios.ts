@@ -2,6 +2,9 @@
 // Pure and deterministic: every value comes from the scenario, the step/epoch, the config and the
 // caller's seeded random stream. The live writer (demoWriter.ts) does the I/O.
 import { BUCKETS, type TableValues } from './lamaFormat';
+import { rng } from '../lib/rng';
+
+export { rng };
 
 export const SCENARIOS = [
   'healthy',
@@ -71,17 +74,6 @@ export function defaultConfig(s: Scenario, steps: number = DEFAULT_STEPS): Scena
   }
 }
 
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal from two uniforms (Box–Muller). */
 function gauss(rand: () => number): number {

@@ -11,20 +11,10 @@ import { newReadStats, type ReadStats } from '../../server/db/pyramidRead';
 import { AGG_COLUMNS, BASE, FANOUT, LEVELS, bucketSize } from '../../server/db/pyramid';
 import { rawPoints, reference, type XOf } from '../helpers/seriesReference';
 import type { ScalarRecord } from '../../server/ingest/types';
+import { rng } from '../../server/lib/rng';
 
 const identity = { size: 1, inode: 1, mtimeMs: 1, head: '', tail: '' };
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Gen {
   step: number;
