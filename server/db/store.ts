@@ -97,6 +97,8 @@ export class StaleOffsetError extends Error {
 }
 /** rows per INSERT statement */
 const BATCH = 200;
+/** series states kept in memory between chunks (each holds its open summary buckets, ~2 KB) */
+const SERIES_CACHE = 2048;
 
 export class Store {
   private readonly sqlite: Database.Database;
@@ -324,6 +326,8 @@ export class Store {
       lastValue: row.last_value,
       pyr: row.n_points > 0 ? this.pyramid.load(row.id, row.segment) : this.pyramid.fresh(row.id),
     };
+    // a cache, bounded: a lab has tens of thousands of series; a dropped state is re-read from its rows
+    if (this.series.size >= SERIES_CACHE) this.series.clear();
     this.series.set(k, st);
     return st;
   }

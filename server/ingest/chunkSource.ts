@@ -16,8 +16,11 @@ import { CTRL, CTRL_BYTES, type JobMessage, type WorkerMessage } from './decodeW
  * after a quarter of a small one. Mutable for tests (many commits from a small file).
  */
 export const CHUNK_BYTES = { thread: 16 * 1024 * 1024, piece: 1024 * 1024, batch: 8 * 1024 * 1024, minBatch: 1024 * 1024 };
-/** Files with at least this many bytes to read go through the worker (policy 'auto'): two batches or more. */
-export const WORKER_MIN_BYTES = 2 * 1024 * 1024;
+/**
+ * Files with at least this many bytes to read go through the worker (policy 'auto'). Under 1 MB a file is a
+ * single batch (no overlap within it), but its decoding's garbage stays out of the writer's heap.
+ */
+export const WORKER_MIN_BYTES = 256 * 1024;
 /** Decoded chunks the worker may hold ahead of the writer. */
 const QUEUE = 2;
 /** No message from the worker for this long: it is considered dead and the file is read in-thread. */
@@ -123,7 +126,7 @@ class SharedWorker {
       execArgv: [],
       stdout: false,
       stderr: false,
-      resourceLimits: { maxOldGenerationSizeMb: 128 },
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
     });
     this.worker.unref();
     this.port.unref();

@@ -166,9 +166,12 @@ export function* readChunks(fd: number, job: ChunkJob): Generator<ChunkStep> {
   let offset = job.from;
   let chunkSize = job.chunkBytes;
   let state = job.state;
+  // one buffer for every chunk (grown when a record is bigger): a chunk's reading holds no reference into
+  // its bytes, and the caller is done with a step before it asks for the next
+  let buf: Buffer | null = null;
   while (offset < job.size) {
     const len = Math.min(chunkSize, job.size - offset);
-    const buf = Buffer.allocUnsafe(len);
+    if (buf === null || buf.length < len) buf = Buffer.allocUnsafe(len);
     const n = fs.readSync(fd, buf, 0, len, offset);
     if (n === 0) break; // the file shrank under us: the next ingest sees it (and reads it again)
     const chunk = buf.subarray(0, n);
