@@ -3,10 +3,12 @@
 //
 // A lab's whole history: a generated LaMa-shaped tree (scripts/gen-lab.ts: 1,000 runs, 100M points, the
 // biggest run 10M) and, each beside its target and, where there is one, a baseline measured in the same run:
-//  - cold `lrscope ingest` of the whole tree (a child process): points/s beside the raw-insert ceiling (2M
-//    of the biggest run's rows, pre-decoded, one prepared INSERT, one transaction, a fresh database: what
-//    bench:ingest calls the ceiling), and its peak RSS; the biggest run's event file alone through the decode
-//    worker and in-thread (the path before it), and a small file, for the peak RSS's independence of size;
+//  - cold ingest of the whole tree (a child process doing what `lrscope ingest` does: ingestPaths, timed and
+//    its peak RSS taken when it ends, then the diagnosis pass over the new runs, timed apart): points/s
+//    beside the raw-insert ceiling (2M of the biggest run's rows, pre-decoded, one prepared INSERT, one
+//    transaction, a fresh database: what bench:ingest calls the ceiling), and its peak RSS; the biggest
+//    run's event file alone through the decode worker and in-thread (the path before it), and a small
+//    file, for the peak RSS's independence of size;
 //  - database bytes per stored point;
 //  - metrics.series p50/p95 over random requests on the biggest run (measureSeries: full range and zoomed,
 //    2,000-point answers, a cold request after every reopen) beside the raw-point path;
@@ -27,6 +29,7 @@ import { Store } from '../server/db/store';
 import { readTfRecords } from '../server/ingest/tfrecord';
 import { decodeTfEvents, newTfEventsState } from '../server/ingest/tfevents';
 import { refreshFindings } from '../server/services/diagnosis';
+import { ingestPaths } from '../server/ingest/ingest';
 import { ensureBuild } from '../server/cli/dashboard';
 import { packageRoot } from '../server/paths';
 import { generateLab, type Lab, type LabRun } from './gen-lab';
@@ -77,6 +80,28 @@ function childCeiling(eventFile: string, rows: number, dbFile: string): void {
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   h.close();
   process.stdout.write(JSON.stringify({ rows: prepared.length, ms }) + '\n');
+}
+
+/**
+ * `lrscope ingest`'s work in a child of its own: ingestPaths (timed, and the peak RSS when it ends), then
+ * the diagnosis pass the command runs after it (refreshFindings for every changed run), timed apart.
+ */
+function childIngest(dbFile: string, paths: string[], diagnose: boolean): void {
+  const hwm = () => peakRssMbOf(process.pid) ?? NaN;
+  const h = openDb(dbFile);
+  const store = new Store(h);
+  let t = process.hrtime.bigint();
+  const s = ingestPaths(store, paths);
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const ingestRssMb = hwm();
+  let diagnoseMs = 0;
+  if (diagnose) {
+    t = process.hrtime.bigint();
+    for (const r of s.runs) if (r.changed > 0) refreshFindings(store, r.id);
+    diagnoseMs = Number(process.hrtime.bigint() - t) / 1e6;
+  }
+  h.close();
+  process.stdout.write(JSON.stringify({ points: s.points, runs: s.runs.length, errors: s.errors, ms, ingestRssMb, diagnoseMs, rssMb: hwm() }) + '\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,14 +179,22 @@ function removeDb(file: string): void {
   for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
 }
 
-async function ingestChild(paths: string[], db: string, policy: 'auto' | 'never'): Promise<ChildRun & { points: number }> {
+interface IngestRun extends ChildRun {
+  points: number;
+  /** ingestPaths alone */
+  ingestMs: number;
+  ingestRssMb: number;
+  /** the diagnosis pass after it (0 when not asked) */
+  diagnoseMs: number;
+}
+
+/** A cold ingest in a child process (childIngest): what `lrscope ingest` does, the two phases timed apart. */
+async function ingestChild(paths: string[], db: string, policy: 'auto' | 'never', diagnose = false): Promise<IngestRun> {
   removeDb(db);
-  const r = await runNode([LRSCOPE, 'ingest', ...paths, '--db', db], { env: { LRSCOPE_INGEST_WORKER: policy } });
-  if (r.code !== 0) throw new Error(`lrscope ingest exited ${r.code}:\n${r.err || r.out}`);
-  const h = openDb(db, { readonly: true });
-  const points = (h.sqlite.prepare('SELECT COALESCE(SUM(n_points), 0) AS n FROM series').get() as { n: number }).n;
-  h.close();
-  return { ...r, points };
+  const r = await runNode(['--import', 'tsx', SELF, '--child-ingest', db, diagnose ? 'diagnose' : 'no-diagnose', ...paths], { cwd: ROOT, env: { LRSCOPE_INGEST_WORKER: policy } });
+  if (r.code !== 0) throw new Error(`ingest child exited ${r.code}:\n${r.err || r.out}`);
+  const o = JSON.parse(r.out.trim().split('\n').pop()!) as { points: number; ms: number; ingestRssMb: number; diagnoseMs: number };
+  return { ...r, points: o.points, ingestMs: o.ms, ingestRssMb: o.ingestRssMb, diagnoseMs: o.diagnoseMs };
 }
 
 function dbBytes(db: string): { file: number; tables: { name: string; bytes: number }[] } {
@@ -285,14 +318,18 @@ async function main(): Promise<void> {
     const ceiling = JSON.parse(c.out.trim().split('\n').pop()!) as { rows: number; ms: number };
     const ceilingRate = ceiling.rows / (ceiling.ms / 1000);
     if (!a.reuseDb || !fs.existsSync(db)) {
-      log('cold ingest of the whole lab (lrscope ingest)…\n');
-      const ing = await ingestChild([lab.out], db, 'auto');
+      log('cold ingest of the whole lab (ingestPaths, then the diagnosis pass, as lrscope ingest)…\n');
+      const ing = await ingestChild([lab.out], db, 'auto', true);
       if (ing.points !== lab.points) throw new Error(`ingest stored ${ing.points} points, the lab holds ${lab.points}`);
-      const rate = ing.points / (ing.ms / 1000);
+      const rate = ing.points / (ing.ingestMs / 1000);
       say(
-        `cold ingest, whole lab (lrscope ingest, one process): ${s1(ing.ms)} = ${n0(rate)} points/s = ${(rate / ceilingRate).toFixed(2)} × the raw-insert ceiling ` +
-          `${n0(ceilingRate)} rows/s (${n0(ceiling.rows)} pre-decoded rows of the biggest run, one prepared INSERT, one transaction; target ≥ ${TARGET.ingestRatio}) ${ok(rate / ceilingRate >= TARGET.ingestRatio)}; ` +
-          `peak RSS ${n0(ing.peakRssMb)} MB (target ≤ ${TARGET.ingestRssMb}) ${ok(ing.peakRssMb <= TARGET.ingestRssMb)}; CPU ${s1(ing.cpuMs)} (both threads)`,
+        `cold ingest, whole lab (ingestPaths in a child process, as lrscope ingest): ${s1(ing.ingestMs)} = ${n0(rate)} points/s = ${(rate / ceilingRate).toFixed(2)} × the raw-insert ceiling ` +
+          `${n0(ceilingRate)} rows/s (${n0(ceiling.rows)} pre-decoded rows of the biggest run, one prepared INSERT, one transaction, measured just before; target ≥ ${TARGET.ingestRatio}) ${ok(rate / ceilingRate >= TARGET.ingestRatio)}; ` +
+          `peak RSS ${n0(ing.ingestRssMb)} MB (target ≤ ${TARGET.ingestRssMb}) ${ok(ing.ingestRssMb <= TARGET.ingestRssMb)}`,
+      );
+      say(
+        `  then lrscope ingest's diagnosis pass over the ${n0(lab.runs.length)} new runs: ${s1(ing.diagnoseMs)}; the whole command's work ${s1(ing.ingestMs + ing.diagnoseMs)}, ` +
+          `peak RSS ${n0(ing.peakRssMb)} MB, CPU ${s1(ing.cpuMs)} (all threads)`,
       );
     } else say(`ingest: skipped (--reuse-db: ${db} as it is)`);
     if (a.baseline) {
@@ -303,11 +340,12 @@ async function main(): Promise<void> {
       const t = await ingestChild([bigDir], tmpDb, 'never');
       const s = await ingestChild([path.dirname(small.eventFile)], tmpDb, 'auto');
       removeDb(tmpDb);
+      const pr = (x: IngestRun) => `${s1(x.ingestMs)} = ${n0(x.points / (x.ingestMs / 1000))} points/s = ${(x.points / (x.ingestMs / 1000) / ceilingRate).toFixed(2)} × ceiling, peak RSS ${n0(x.ingestRssMb)} MB`;
       say(
-        `  the biggest run's event file alone (${n0(big.points)} points, ${mb(big.eventFile)} MB): decode worker ${s1(w.ms)} = ${n0(w.points / (w.ms / 1000))} points/s, peak RSS ${n0(w.peakRssMb)} MB; ` +
-          `in-thread (LRSCOPE_INGEST_WORKER=never, the path before the worker) ${s1(t.ms)} = ${n0(t.points / (t.ms / 1000))} points/s, peak RSS ${n0(t.peakRssMb)} MB`,
+        `  the biggest run's event file alone (${n0(big.points)} points, ${mb(big.eventFile)} MB): decode worker ${pr(w)}; ` +
+          `in-thread (LRSCOPE_INGEST_WORKER=never: the path before the worker) ${pr(t)}`,
       );
-      say(`  peak RSS against file size: ${n0(small.points)} points (${mb(small.eventFile)} MB) ${n0(s.peakRssMb)} MB; ${n0(big.points)} points (${mb(big.eventFile)} MB) ${n0(w.peakRssMb)} MB`);
+      say(`  peak RSS against file size: ${n0(small.points)} points (${mb(small.eventFile)} MB) ${n0(s.ingestRssMb)} MB; ${n0(big.points)} points (${mb(big.eventFile)} MB) ${n0(w.ingestRssMb)} MB`);
     }
 
     const h = openDb(db);
@@ -379,5 +417,7 @@ async function main(): Promise<void> {
 }
 
 const i = process.argv.indexOf('--child-ceiling');
+const j = process.argv.indexOf('--child-ingest');
 if (i >= 0) childCeiling(process.argv[i + 1], Number(process.argv[i + 2]), process.argv[i + 3]);
+else if (j >= 0) childIngest(process.argv[j + 1], process.argv.slice(j + 3), process.argv[j + 2] === 'diagnose');
 else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
