@@ -139,11 +139,31 @@ function readHead(file: string): string | null {
   }
 }
 
+/** Parsed run configs by path, while inode, size and mtime stay the same (the watcher rediscovers often). */
+const configs = new Map<string, { key: string; value: ConfigValue }>();
+
 function readConfig(file: string): ConfigValue {
   try {
-    return parseConfigYaml(fs.readFileSync(file, 'utf8')).value;
+    const st = fs.statSync(file);
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = configs.get(file);
+    if (hit && hit.key === key) return hit.value;
+    const value = parseConfigYaml(fs.readFileSync(file, 'utf8')).value;
+    if (configs.size >= 50_000) configs.clear();
+    configs.set(file, { key, value });
+    return value;
   } catch {
     return null;
+  }
+}
+
+/** Whether `dir` is one of `roots` or inside one: a walk up its ancestors (not a scan of the roots). */
+function underAny(dir: string, roots: Set<string>): boolean {
+  for (let d = dir; ; ) {
+    if (roots.has(d)) return true;
+    const up = path.dirname(d);
+    if (up === d) return false;
+    d = up;
   }
 }
 
@@ -192,8 +212,23 @@ function isLamaRunDir(dir: string, entry: { files: string[]; subdirs: string[] }
 /** Event-file folders under a TensorBoard run root; version_N below the root is not part of tag names. */
 function eventFilesUnder(root: string, w: Walked): PlannedFile[] {
   const out: PlannedFile[] = [];
-  for (const [dir, entry] of w.dirs) {
-    if (!isInside(dir, root)) continue;
+  // the folders under root: down from it through the walked sub-folders (a scan of every walked folder
+  // per run made discovery quadratic: 1,000 runs took 5 s); a root that was not walked itself (a
+  // version_N folder given as the path) falls back to the scan
+  const under: [string, { files: string[]; subdirs: string[] }][] = [];
+  if (w.dirs.has(root)) {
+    const stack = [root];
+    while (stack.length) {
+      const d = stack.pop()!;
+      const entry = w.dirs.get(d);
+      if (!entry) continue;
+      under.push([d, entry]);
+      for (const sub of entry.subdirs) stack.push(path.join(d, sub));
+    }
+  } else {
+    for (const [dir, entry] of w.dirs) if (isInside(dir, root)) under.push([dir, entry]);
+  }
+  for (const [dir, entry] of under) {
     const rel = path.relative(root, dir).split(path.sep).filter(Boolean);
     if (rel.length && VERSION_DIR.test(rel[0])) rel.shift();
     const prefix = rel.length ? rel.join('/') + '/' : '';
@@ -291,9 +326,10 @@ export function discoverRuns(inputPaths: string[]): Discovery {
 
   // 2. Event-file and metrics.csv folders that no run folder claimed.
   const orphanRoots = new Set<string>();
+  const claimed = new Set(claimedRoots);
   for (const [dir, entry] of w.dirs) {
     if (!entry.files.some((f) => isEventFileName(f) || f === 'metrics.csv')) continue;
-    if (claimedRoots.some((r) => isInside(dir, r))) continue;
+    if (underAny(dir, claimed)) continue;
     const parent = path.dirname(dir);
     const base = path.basename(dir);
     let root = dir;
@@ -301,10 +337,10 @@ export function discoverRuns(inputPaths: string[]): Discovery {
     orphanRoots.add(root);
   }
   const sortedRoots = [...orphanRoots].sort((a, b) => a.length - b.length);
-  const taken: string[] = [];
+  const taken = new Set<string>();
   for (const root of sortedRoots) {
-    if (taken.some((r) => isInside(root, r))) continue; // add_scalars sub-folder of a run already planned
-    taken.push(root);
+    if (underAny(root, taken)) continue; // add_scalars sub-folder of a run already planned
+    taken.add(root);
     const base = path.basename(root);
     const parent = path.dirname(root);
     const lightning = path.basename(parent) === 'lightning_logs';

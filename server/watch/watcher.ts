@@ -29,7 +29,10 @@ export interface WatchOptions {
   log?: (line: string) => void;
   /** how often run statuses are re-derived (running → stalled, missing folders) */
   statusEveryMs?: number;
-  /** how often the tree is rediscovered anyway (GPU logs with any name appear in run folders; default 60 s) */
+  /**
+   * how often the tree is rediscovered anyway (GPU logs with any name appear in run folders): every
+   * rescanEveryMs (default 60 s) after one that found something, doubling up to 10× that while none does
+   */
   rescanEveryMs?: number;
   /** how often the sweep runs: it stats known files in case an event was lost (replace + rewrite within ms) */
   sweepEveryMs?: number;
@@ -83,6 +86,9 @@ export class RunWatcher {
   private statusTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private rescanEvery: NodeJS.Timeout | null = null;
+  /** the periodic rescan's current interval, and whether the last rescan found new files */
+  private periodicMs = 0;
+  private foundNew = false;
   /** per known file: stat when last read, sweep schedule, failures */
   private readonly tracks: FileTracks;
   /** the database cannot be written: reading pauses until a retry succeeds */
@@ -165,7 +171,8 @@ export class RunWatcher {
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     this.statusTimer = setInterval(() => this.checkStatuses(), this.opts.statusEveryMs ?? 15_000);
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepEveryMs ?? 2000);
-    this.rescanEvery = setInterval(() => this.scheduleRescan(), this.opts.rescanEveryMs ?? 60_000);
+    this.periodicMs = this.opts.rescanEveryMs ?? 60_000;
+    this.schedulePeriodicRescan();
     await this.idle();
   }
 
@@ -186,7 +193,7 @@ export class RunWatcher {
     if (this.faultTimer) clearTimeout(this.faultTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    if (this.rescanEvery) clearInterval(this.rescanEvery);
+    if (this.rescanEvery) clearTimeout(this.rescanEvery);
     for (const p of this.diagnosePending.values()) clearTimeout(p.timer);
     this.diagnosePending.clear();
     await this.watcher?.close();
@@ -253,6 +260,19 @@ export class RunWatcher {
     }, Math.max(0, due - now));
   }
 
+  /** A rescan now and then, less often while they find nothing (1,000 runs: ~0.2 s each). */
+  private schedulePeriodicRescan(): void {
+    if (this.closed) return;
+    this.rescanEvery = setTimeout(() => {
+      this.rescan();
+      // any rescan since the last one here found new files: the tree is busy, look often
+      const base = this.opts.rescanEveryMs ?? 60_000;
+      this.periodicMs = this.foundNew ? base : Math.min(10 * base, this.periodicMs * 2);
+      this.foundNew = false;
+      this.schedulePeriodicRescan();
+    }, this.periodicMs);
+  }
+
   /** Discovers runs and files (new runs, new version_N folders, TensorBoard folders appearing late). */
   private rescan(): void {
     if (this.closed) return;
@@ -301,6 +321,7 @@ export class RunWatcher {
           this.files.set(f.path, runId);
           this.tracks.add(f.path, now);
           this.enqueue(f.path);
+          this.foundNew = true;
         }
         if (this.crowded.has(path.dirname(f.path)) && !this.watchedOneByOne.has(f.path)) {
           this.watchedOneByOne.add(f.path);
