@@ -301,6 +301,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const db = path.join(dir, 'lab.sqlite');
   try {
+    const reused = fs.existsSync(path.join(dir, 'lab.json'));
     const lab = labFor(a, dir, log);
     const files = lab.runs.length * 8;
     say(`lab: ${n0(lab.runs.length)} runs, ${n0(lab.points)} points, ${(lab.eventBytes / 1e9).toFixed(2)} GB of event files, ${n0(files)} files; generated in ${s1(lab.ms)} (scripts/gen-lab.ts)`);
@@ -409,7 +410,7 @@ async function main(): Promise<void> {
       say(line(`run page, biggest run (/runs/${bigId}, Chromium)`, p.run));
       say(line(`compare page, two biggest runs (/compare?runs=${bigId},${secondId})`, p.compare));
     }
-    say(`load average at end: ${load()}; bench:scale took ${s1(Date.now() - tAll)} in all (lab generation included)`);
+    say(`load average at end: ${load()}; bench:scale took ${s1(Date.now() - tAll)} in all (${reused ? 'the lab reused from --dir' : 'lab generation included'})`);
     fs.writeFileSync(path.join(dir, 'bench-scale.txt'), lines.join('\n') + '\n');
   } finally {
     if (!a.dir) fs.rmSync(dir, { recursive: true, force: true });
