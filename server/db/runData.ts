@@ -58,7 +58,8 @@ function loadSummarised(sqlite: Database.Database, seriesId: number, tag: string
     .all(seriesId, level) as [number, number, number | null, number, number, number][];
   if (!rows.length) return fromRows(tag, sqlite.prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? ORDER BY seg, step, dup').raw(true).all(seriesId) as Row[]);
   const bad = sqlite
-    .prepare('SELECT seg, step, wall_time, value FROM points WHERE series_id = ? AND (value IS NULL OR abs(value) > 1.7976931348623157e308) ORDER BY seg, step, dup LIMIT 16')
+    // the partial index of non-finite points (the planner would walk the whole series by its key)
+    .prepare('SELECT seg, step, wall_time, value FROM points INDEXED BY points_nonfinite WHERE series_id = ? AND (value IS NULL OR abs(value) > 1.7976931348623157e308) ORDER BY seg, step, dup LIMIT 16')
     .raw(true)
     .all(seriesId) as Row[];
   const out: Row[] = rows.map(([seg, step, wall, cnt, nBad, sum]) => [seg, step, wall, cnt > nBad ? sum / (cnt - nBad) : null]);
