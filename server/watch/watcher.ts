@@ -108,6 +108,9 @@ export class RunWatcher {
   private readonly unreadable = new Map<string, { attempts: number; retryAt: number }>();
   /** runs whose stored files were matched against the disk once (files gone while watch was stopped) */
   private readonly reconciled = new Set<number>();
+  /** run key → the plan it was last registered with (see rescanOnce) */
+  private readonly registered = new Map<string, { sig: string; runId: number }>();
+  private dataVersion = -1;
   /** file reads attempted (tests check retries are spaced, not a busy loop) */
   attempts = 0;
   /** runs waiting to be diagnosed: run id → { timer, first request time } */
@@ -313,9 +316,22 @@ export class RunWatcher {
       this.unreadable.set(dir, { attempts: 0, retryAt: now + this.sweepBaseMs() });
       this.limiter.say(`unreadable:${dir}`, `lrscope watch: cannot read ${dir} (permission denied); it is read as soon as it can be`);
     }
+    // registering a run is a few write transactions per file even when nothing changed: done again only
+    // for plans that changed, or when another process wrote the database (it may have removed a run)
+    const version = this.opts.store.handle.sqlite.pragma('data_version', { simple: true }) as number;
+    if (version !== this.dataVersion) this.registered.clear();
+    this.dataVersion = version;
     for (const plan of found.runs) {
-      const { runId, isNew } = registerRun(this.opts.store, plan);
-      if (isNew) this.log(`new run ${runId}: ${plan.name}`);
+      const sig = JSON.stringify([plan.name, plan.path, plan.kind, plan.files]);
+      const known = this.registered.get(plan.key);
+      let runId: number;
+      if (known && known.sig === sig) runId = known.runId;
+      else {
+        const r = registerRun(this.opts.store, plan);
+        runId = r.runId;
+        if (r.isNew) this.log(`new run ${runId}: ${plan.name}`);
+        this.registered.set(plan.key, { sig, runId });
+      }
       for (const f of plan.files) {
         if (!this.files.has(f.path)) {
           this.files.set(f.path, runId);
@@ -569,13 +585,13 @@ export class RunWatcher {
     const now = Date.now();
     this.checkFolders(now);
     if (this.fault) return; // nothing can be stored; the fault's retry timer resumes
-    for (const [p, tr] of this.tracks.entries()) {
-      if (tr.nextCheck > now && (tr.retryAt === null || tr.retryAt > now)) continue;
-      if (this.queue.has(p)) continue;
+    this.tracks.forEach((tr, p) => {
+      if (tr.nextCheck > now && (tr.retryAt === null || tr.retryAt > now)) return;
+      if (this.queue.has(p)) return;
       const key = statKey(p);
       if (key === 'gone') {
         this.onGone(p, tr, now);
-        continue;
+        return;
       }
       tr.goneSince = null;
       if (this.tracks.wants(tr, key, now)) {
@@ -585,7 +601,7 @@ export class RunWatcher {
       } else if (tr.retryAt !== null) {
         tr.nextCheck = now + this.sweepBaseMs();
       } else this.tracks.quiet(tr, now);
-    }
+    });
   }
 
   /**
