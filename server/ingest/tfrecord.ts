@@ -18,6 +18,13 @@ export interface TfRecordReadResult {
   partial: boolean;
 }
 
+/**
+ * A length above this is not a TensorBoard record (scalars are ~100 bytes, images a few MB; protobuf stops
+ * at 2 GB): treated as a damaged header, so a bogus length is skipped instead of waited for — the caller
+ * would otherwise read ever larger chunks, up to the whole file, looking for the record's end.
+ */
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
 const HEADER_BYTES = 12;
 const FOOTER_BYTES = 4;
 const FRAME_BYTES = HEADER_BYTES + FOOTER_BYTES;
@@ -47,7 +54,7 @@ function resync(b: Uint8Array, from: number): number {
   for (let q = from; q + FRAME_BYTES <= n; q++) {
     if (!headerValid(b, q)) continue;
     const len = lengthAt(b, q);
-    if (len > n - q - FRAME_BYTES) continue;
+    if (len > n - q - FRAME_BYTES || len > MAX_RECORD_BYTES) continue;
     const dataEnd = q + HEADER_BYTES + len;
     if (maskedCrc32c(b, q + HEADER_BYTES, dataEnd) === u32le(b, dataEnd)) return q;
   }
@@ -71,7 +78,7 @@ export function readTfRecords(buf: Buffer, baseOffset: number): TfRecordReadResu
       partial = left > 0;
       break;
     }
-    if (!headerValid(buf, pos)) {
+    if (!headerValid(buf, pos) || lengthAt(buf, pos) > MAX_RECORD_BYTES) {
       const at = baseOffset + pos;
       const next = resync(buf, pos + 1);
       if (next < 0) {

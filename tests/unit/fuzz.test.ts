@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { readTfRecords } from '../../server/ingest/tfrecord';
+import { readTfRecords, frameTfRecord, MAX_RECORD_BYTES } from '../../server/ingest/tfrecord';
+import { maskedCrc32c } from '../../server/ingest/crc32c';
 import { decodeTfEvents, newTfEventsState } from '../../server/ingest/tfevents';
 import { parseTrainLog, newTrainLogState, type TrainLogEvent, type TrainLogState } from '../../server/ingest/trainLog';
 import { parseMetricsCsv, newMetricsCsvState, type MetricsCsvState } from '../../server/ingest/lightningCsv';
@@ -455,6 +456,22 @@ describe('fuzz: every reader survives mutated input and keeps the good records b
       count('yaml');
     }
   }, 120_000);
+
+  it('an event-file header that claims a huge record (its length CRC valid) is skipped, not waited for', () => {
+    const good = readTfRecords(eventFiles[0], 0).records.slice(0, 5).map((x) => frameTfRecord(x.data));
+    const bogus = Buffer.alloc(12);
+    bogus.writeUInt32LE(0, 0);
+    bogus.writeUInt32LE(1024, 4); // 4 TiB
+    bogus.writeUInt32LE(maskedCrc32c(bogus, 0, 8), 8);
+    const buf = Buffer.concat([good[0], good[1], bogus, ...good.slice(2)]);
+    const r = readTfRecords(buf, 0);
+    expect(r.partial).toBe(false); // not "wait for the rest of a 4 TiB record"
+    expect(r.records).toHaveLength(5);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0].reason).toMatch(/corrupt record header at byte \d+; skipped 12 bytes/);
+    expect(4 * 1024 ** 4).toBeGreaterThan(MAX_RECORD_BYTES);
+    count('tfevents');
+  });
 
   it('adds up to at least 10,000 inputs', () => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);

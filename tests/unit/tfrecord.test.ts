@@ -228,13 +228,24 @@ describe('readTfRecords on damaged input', () => {
     expect(r).toEqual({ records: [], nextOffset: 0, issues: [], partial: true });
   });
 
-  it('waits for more data when a valid header announces a huge record', () => {
+  it('waits for more data when a valid header announces a big record (up to MAX_RECORD_BYTES)', () => {
+    const header = Buffer.alloc(12 + 100);
+    header.writeUInt32LE(200 * 1024 * 1024, 0); // 200 MiB: a live writer has not flushed it yet
+    header.writeUInt32LE(0, 4);
+    header.writeUInt32LE(maskedCrc32c(header, 0, 8), 8);
+    const r = readTfRecords(header, 10);
+    expect(r).toEqual({ records: [], nextOffset: 10, issues: [], partial: true });
+  });
+
+  it('skips a valid header that announces more than MAX_RECORD_BYTES (it would be waited for forever)', () => {
     const header = Buffer.alloc(12 + 100);
     header.writeUInt32LE(0, 0);
     header.writeUInt32LE(0x40, 4); // 0x40_0000_0000 bytes = 256 GiB
     header.writeUInt32LE(maskedCrc32c(header, 0, 8), 8);
     const r = readTfRecords(header, 10);
-    expect(r).toEqual({ records: [], nextOffset: 10, issues: [], partial: true });
+    expect(r.partial).toBe(false);
+    expect(r.records).toEqual([]);
+    expect(r.issues).toEqual([{ offset: 10, reason: expect.stringMatching(/^corrupt record header at byte 10/) }]);
   });
 });
 
