@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileKind, RunKind } from '../db/schema';
-import { parseConfigYaml, tbDirOf, type ConfigValue } from './hydraConfig';
+import { MAX_CONFIG_BYTES, parseConfigYaml, tbDirOf, type ConfigValue } from './hydraConfig';
 import { isEventFileName, parseLamaRunName } from './runName';
 import { sniffGpuLog } from './gpuLog';
 
@@ -148,6 +148,7 @@ function readConfig(file: string): ConfigValue {
     const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
     const hit = configs.get(file);
     if (hit && hit.key === key) return hit.value;
+    if (st.size > MAX_CONFIG_BYTES) return null; // not a config (its ingest reports it)
     const value = parseConfigYaml(fs.readFileSync(file, 'utf8')).value;
     if (configs.size >= 50_000) configs.clear();
     configs.set(file, { key, value });

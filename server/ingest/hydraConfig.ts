@@ -17,6 +17,11 @@ const MAX_ALIAS_COUNT = 1000;
 
 class TooDeep extends Error {}
 
+/** What a config file of more than MAX_CONFIG_BYTES gives (callers check the size before reading it). */
+export function configTooLarge(): { value: null; issues: ReadIssue[] } {
+  return { value: null, issues: [{ reason: `YAML does not parse: larger than ${MAX_CONFIG_BYTES / (1024 * 1024)} MiB; not read` }] };
+}
+
 /**
  * Flow collections (`[…]`, `{…}`) nested deeper than `max`. The `yaml` parser recurses per level: 4 MB
  * of `[` takes it 10 s, unclosed ones run it out of memory. Counted over every bracket (quotes and
@@ -39,9 +44,7 @@ function flowTooDeep(text: string, max: number): boolean {
  * or that is too large, too deeply nested or an alias bomb — gives an issue instead of throwing.
  */
 export function parseConfigYaml(text: string): { value: ConfigValue; issues: ReadIssue[] } {
-  if (text.length > MAX_CONFIG_BYTES) {
-    return { value: null, issues: [{ reason: `YAML does not parse: larger than ${MAX_CONFIG_BYTES / (1024 * 1024)} MiB; not read` }] };
-  }
+  if (text.length > MAX_CONFIG_BYTES) return configTooLarge();
   if (flowTooDeep(text, MAX_CONFIG_DEPTH)) {
     return { value: null, issues: [{ reason: `YAML does not parse: nested deeper than ${MAX_CONFIG_DEPTH} levels` }] };
   }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { SourceFile } from '../db/schema';
 import { StaleOffsetError, type Store, type ChunkCommit, type FileIdentity } from '../db/store';
-import { parseConfigYaml } from './hydraConfig';
+import { MAX_CONFIG_BYTES, configTooLarge, parseConfigYaml } from './hydraConfig';
 import { DecodeWorkerError, openChunks } from './chunkSource';
 
 const HEAD_BYTES = 64;
@@ -113,9 +113,14 @@ function ingestFileOnce(store: Store, file: SourceFile): FileResult {
     const final = Date.now() - st.mtimeMs > QUIET_MS;
     if (isWholeFileKind(file.kind)) {
       if (st.size === file.size && file.head === id.head && file.mtimeMs === st.mtimeMs) return result;
-      const text = Buffer.alloc(st.size);
-      fs.readSync(fd, text, 0, st.size, 0);
-      const parsed = parseConfigYaml(text.toString('utf8'));
+      // an oversized "config" is an error without being read (a 10 GB config.yaml is not loaded into memory)
+      let parsed: ReturnType<typeof parseConfigYaml>;
+      if (st.size > MAX_CONFIG_BYTES) parsed = configTooLarge();
+      else {
+        const text = Buffer.alloc(st.size);
+        fs.readSync(fd, text, 0, st.size, 0);
+        parsed = parseConfigYaml(text.toString('utf8'));
+      }
       // a config rewritten with a parse error: keep the last good one, record the error
       const prev = parseState<{ value: unknown } | null>(file.state, () => null);
       const state = parsed.issues.length ? prev : { value: parsed.value };

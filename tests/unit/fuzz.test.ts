@@ -473,6 +473,24 @@ describe('fuzz: every reader survives mutated input and keeps the good records b
     count('tfevents');
   });
 
+  it("an oversized config.yaml (5 MB) is one error, not read; the run's other files are", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bigcfg-'));
+    const run = path.join(dir, 'project', 'u_2026-11-20_09-30-00_train_x_');
+    fs.mkdirSync(run, { recursive: true });
+    fs.writeFileSync(path.join(run, 'config.yaml'), 'a: ' + 'é'.repeat(2_500_000) + '\n'); // 5 MB, 2.5M characters
+    fs.copyFileSync(filesUnder(path.join(FIX, 'lama-logs'), () => true)[0], path.join(run, 'train.log'));
+    const h = openDb(path.join(dir, 'db.sqlite'));
+    try {
+      ingestPaths(new Store(h), [path.join(dir, 'project')]);
+      const errs = h.sqlite.prepare('SELECT path, reason FROM ingest_errors').all() as { path: string; reason: string }[];
+      expect(errs).toEqual([{ path: path.join(run, 'config.yaml'), reason: 'YAML does not parse: larger than 1 MiB; not read' }]);
+      const log = h.sqlite.prepare(`SELECT "offset" FROM source_files WHERE path = ?`).get(path.join(run, 'train.log')) as { offset: number };
+      expect(log.offset).toBeGreaterThan(0);
+    } finally {
+      h.close();
+    }
+  });
+
   it('adds up to at least 10,000 inputs', () => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     console.log(`fuzz inputs: ${JSON.stringify(counts)} = ${total}`);
