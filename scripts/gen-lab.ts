@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { maskedCrc32c } from '../server/ingest/crc32c';
 import { eventFileName } from '../server/ingest/tfeventsWriter';
+import { rng } from '../server/lib/rng';
 import {
   configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, startupRecords, evaluationRecords, trainDataloaderRecord,
   logRecord, validationTable, nvidiaSmiRow, QUERY_HEADER, BUCKETS, type LamaRunSpec,
@@ -71,17 +72,6 @@ const USERS = ['alice', 'bob', 'k_ivanova', 't_nguyen', 'j_doe', 'lab', 'zoe'];
 const CONFIGS = ['lama-fourier', 'big-lama', 'lama-regular', 'lama_fourier_small', 'lama_ablation_fm'];
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const STEP_SECONDS = 0.5;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Points per run: long runs biggest, biggest/2, …; the rest log-uniform around the mean, summing to `points`. */
 export function runSizes(o: Pick<LabOptions, 'runs' | 'points' | 'biggest' | 'long' | 'seed'>): number[] {
