@@ -33,11 +33,14 @@ export interface Discovery {
    * `real` where it really is. Each real folder is walked once, whichever way is met first.
    */
   links: { path: string; real: string }[];
-  /** folders holding more than CROWDED_ENTRIES entries (the watcher watches only their known files) */
-  crowded: string[];
+  /**
+   * folders holding more than CROWDED_ENTRIES files, with their sub-folders (SKIP_DIRS left out): the
+   * watcher watches their run files one by one and their sub-folders, not the folder itself
+   */
+  crowded: { path: string; subdirs: string[] }[];
 }
 
-/** A folder with more entries than this is "crowded" (frames or samples written next to the logs). */
+/** A folder with more files than this is "crowded" (frames or samples written next to the logs). */
 export const CROWDED_ENTRIES = 10_000;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.lrscope', '.next', '__pycache__', 'models', 'samples', '.ipynb_checkpoints']);
@@ -63,7 +66,7 @@ interface WalkNotes {
   issues: Discovery['issues'];
   unreadable: string[];
   links: Discovery['links'];
-  crowded: string[];
+  crowded: Discovery['crowded'];
 }
 
 function walk(roots: string[], notes: WalkNotes): Walked {
@@ -88,7 +91,6 @@ function walk(roots: string[], notes: WalkNotes): Walked {
       notes.issues.push({ path: dir, reason: `cannot read folder: ${(err as Error).message}` });
       continue;
     }
-    if (entries.length > CROWDED_ENTRIES) notes.crowded.push(dir);
     const files: string[] = [];
     const subdirs: string[] = [];
     for (const e of entries) {
@@ -110,6 +112,7 @@ function walk(roots: string[], notes: WalkNotes): Walked {
       } else if (isFile) files.push(e.name);
     }
     files.sort();
+    if (files.length > CROWDED_ENTRIES) notes.crowded.push({ path: dir, subdirs: subdirs.filter((d) => !SKIP_DIRS.has(d)) });
     dirs.set(dir, { files, subdirs });
     const base = path.basename(dir);
     const list = byBase.get(base);

@@ -131,6 +131,13 @@ export class RunWatcher {
     });
   }
 
+  /** What chokidar leaves alone: skipped and crowded folders, and files that are neither known nor run files. */
+  private readonly ignored = (p: string, stats?: fs.Stats): boolean => {
+    if (SKIP.has(path.basename(p)) || this.crowded.has(p)) return true;
+    if (!stats?.isFile()) return false; // folders (and paths not stat'ed yet) are watched
+    return !RUN_FILE.test(path.basename(p)) && !this.files.has(this.known(p));
+  };
+
   /** Initial scan (resumes from stored offsets), then live watching. Resolves when both are ready. */
   async start(): Promise<void> {
     for (const r of this.roots) this.rootIno.set(r, folderId(r));
@@ -147,15 +154,9 @@ export class RunWatcher {
       // unreadable folders are reported (once) and retried by the sweep, not by chokidar
       ignorePermissionErrors: true,
     };
-    this.watcher = chokidar.watch(this.roots.map(realOrSelf), {
-      ...common,
-      ignored: (p: string, stats?: fs.Stats) => {
-        if (SKIP.has(path.basename(p)) || this.crowded.has(p)) return true;
-        if (!stats?.isFile()) return false; // folders (and paths not stat'ed yet) are watched
-        return !RUN_FILE.test(path.basename(p)) && !this.files.has(this.known(p));
-      },
-    });
-    this.fileWatcher = chokidar.watch([], common);
+    this.watcher = chokidar.watch(this.roots.map(realOrSelf), { ...common, ignored: this.ignored });
+    // known files of crowded folders one by one, and those folders' sub-folders (recursively, as above)
+    this.fileWatcher = chokidar.watch([], { ...common, ignored: this.ignored });
     this.rescan();
     for (const w of [this.watcher, this.fileWatcher]) {
       w.on('change', (p) => this.onFile(this.known(p)));
@@ -270,7 +271,8 @@ export class RunWatcher {
       this.rescan();
       // any rescan since the last one here found new files: the tree is busy, look often
       const base = this.opts.rescanEveryMs ?? 60_000;
-      this.periodicMs = this.foundNew ? base : Math.min(10 * base, this.periodicMs * 2);
+      // (crowded folders are not watched: new files there are only found here, so no backing off)
+      this.periodicMs = this.foundNew || this.crowded.size > 0 ? base : Math.min(10 * base, this.periodicMs * 2);
       this.foundNew = false;
       this.schedulePeriodicRescan();
     }, this.periodicMs);
@@ -301,15 +303,18 @@ export class RunWatcher {
     const now = Date.now();
     const found = discoverRuns([...this.roots, ...this.extraRoots]);
     this.watchLinks(found.links);
-    for (const dir of found.crowded) {
+    for (const { path: dir, subdirs } of found.crowded) {
       if (this.crowded.has(dir)) continue;
       // chokidar lists a watched folder again (an lstat per entry) at each change in it: with 100,000
-      // entries that is a core's worth of work while a job writes there. Its known files are watched one
-      // by one instead; new files there are found by rescans.
+      // files that is a core's worth of work while a job writes there. Its known files are watched one
+      // by one instead, its sub-folders as before (unwatching a folder unwatches what is below it); new
+      // files right in it are found by rescans.
+      const real = realOrSelf(dir);
       this.crowded.add(dir);
-      this.crowded.add(realOrSelf(dir));
-      this.watcher?.unwatch(realOrSelf(dir));
-      this.log(`lrscope watch: ${dir} holds more than ${CROWDED_ENTRIES} entries: only the run files in it are watched; new ones are found within a minute`);
+      this.crowded.add(real);
+      this.watcher?.unwatch(real);
+      for (const sub of subdirs) this.fileWatcher?.add(path.join(real, sub));
+      this.log(`lrscope watch: ${dir} holds more than ${CROWDED_ENTRIES} files: only the run files in it are watched; new ones are found within a minute`);
     }
     for (const dir of found.unreadable) {
       if (this.unreadable.has(dir)) continue;

@@ -279,7 +279,7 @@ describe('files changing under the watcher', () => {
       { rescanEveryMs: 1000 },
     );
     expect(same(pointsOf(e.h.sqlite, run.name), run.written)).toBe(true);
-    expect(e.lines.some((l) => /holds more than 10000 entries/.test(l))).toBe(true);
+    expect(e.lines.some((l) => /holds more than 10000 files/.test(l))).toBe(true);
     // a job writing more files there, and its log growing: followed (the log one by one, new files by rescans)
     const tables = () => (e.h.sqlite.prepare('SELECT COUNT(*) AS n FROM validation_tables').get() as { n: number }).n;
     const before = tables();
@@ -296,8 +296,12 @@ describe('files changing under the watcher', () => {
     );
     const gpu = path.join(run.runDir, 'nvidia_later.csv');
     fs.writeFileSync(gpu, QUERY_HEADER + '\n' + nvidiaSmiRow(Date.now(), 0, 50, 10, 1000, 40, 100));
+    // a sub-folder of the crowded folder is still watched (unwatching a folder unwatches what is below it)
+    const hydra = path.join(run.runDir, '.hydra', 'overrides.yaml');
+    fs.appendFileSync(hydra, '- trainer.kwargs.max_epochs=3\n');
     await until(() => tables() > before, 15_000);
     await until(() => (e.h.sqlite.prepare('SELECT COUNT(*) AS n FROM source_files WHERE path = ?').get(gpu) as { n: number }).n === 1, 15_000);
+    await until(() => (e.h.sqlite.prepare('SELECT size FROM source_files WHERE path = ?').get(hydra) as { size: number }).size === fs.statSync(hydra).size, 15_000);
     const cpu = process.cpuUsage(cpu0);
     console.log(`crowded run folder: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU while 1,000 files were added and the log grew`);
     await stopEnv(e);
