@@ -116,6 +116,8 @@ export class RunWatcher {
   /** runs waiting to be diagnosed: run id → { timer, first request time } */
   private readonly diagnosePending = new Map<number, { timer: NodeJS.Timeout; since: number }>();
   private closed = false;
+  /** chokidar's initial scan is done (files found later that it ignored are added to it explicitly) */
+  private ready = false;
   private idleWaiters: (() => void)[] = [];
   private readonly log: (line: string) => void;
 
@@ -173,6 +175,7 @@ export class RunWatcher {
     });
     this.watcher.on('unlink', (raw) => this.onUnlink(raw));
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    this.ready = true;
     this.statusTimer = setInterval(() => this.checkStatuses(), this.opts.statusEveryMs ?? 15_000);
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepEveryMs ?? 2000);
     this.periodicMs = this.opts.rescanEveryMs ?? 60_000;
@@ -338,15 +341,21 @@ export class RunWatcher {
         this.registered.set(plan.key, { sig, runId });
       }
       for (const f of plan.files) {
-        if (!this.files.has(f.path)) {
+        const isNew = !this.files.has(f.path);
+        if (isNew) {
           this.files.set(f.path, runId);
           this.tracks.add(f.path, now);
           this.enqueue(f.path);
           this.foundNew = true;
         }
-        if (this.crowded.has(path.dirname(f.path)) && !this.watchedOneByOne.has(f.path)) {
-          this.watchedOneByOne.add(f.path);
-          this.fileWatcher?.add(realOrSelf(f.path));
+        if (this.crowded.has(path.dirname(f.path))) {
+          if (!this.watchedOneByOne.has(f.path)) {
+            this.watchedOneByOne.add(f.path);
+            this.fileWatcher?.add(realOrSelf(f.path));
+          }
+        } else if (isNew && this.ready && !RUN_FILE.test(path.basename(f.path))) {
+          // a GPU log found by a rescan: chokidar had left it alone (an unknown file); now it is known
+          this.watcher?.add(realOrSelf(f.path));
         }
         // a TensorBoard folder outside the watched paths (location.tb_dir): watch it too
         if (!this.roots.some((r) => f.path.startsWith(r + path.sep))) {
