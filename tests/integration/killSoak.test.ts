@@ -12,19 +12,9 @@ import Database from 'better-sqlite3';
 import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 import { encodeScalarEvent, eventRecord } from '../../server/ingest/tfeventsWriter';
 import { nvidiaSmiRow } from '../../server/demo/lamaFormat';
+import { rng } from '../../server/lib/rng';
 
 const TRIALS = Math.max(20, Number(process.env.LRSCOPE_SOAK_TRIALS ?? 0) * 5);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Stored = Map<string, [number, number, number][]>; // run\0tag → [seg, step, value]
 

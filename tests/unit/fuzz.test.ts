@@ -24,6 +24,7 @@ import type { ReadIssue } from '../../server/ingest/types';
 import { openDb } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { ingestPaths } from '../../server/ingest/ingest';
+import { rng } from '../../server/lib/rng';
 
 const SCALE = Math.max(1, Number(process.env.LRSCOPE_SOAK_TRIALS ?? 1) / 4);
 const N = {
@@ -38,16 +39,6 @@ const BASE_BYTES = 24 * 1024;
 
 const FIX = path.resolve('tests/fixtures');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: () => number, n: number) => Math.floor(r() * n);
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[int(r, xs.length)];
 
