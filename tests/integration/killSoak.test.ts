@@ -173,5 +173,6 @@ describe('kill -9 during heavy ingest', () => {
     const gpuLines = runs.reduce((n, b) => n + fs.readFileSync(path.join(b.runDir, 'gpu_util.txt'), 'utf8').trim().split('\n').length - 1, 0);
     expect(gpuRows).toBe(gpuLines);
     expect(integrity(db)).toBe('ok');
+    fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000 + TRIALS * 8_000);
 });
