@@ -247,6 +247,154 @@ SCENARIOS = [
 ]
 
 
+# Held-out batch (tests/fixtures/torch-heldout): the same kinds, new seeds and new settings, written down
+# before the detectors were revised against the first corpus; never used to choose a threshold.
+HELDOUT = [
+    dict(id='h_healthy_places', intent=[], reference=True, hard_negative=True,
+         description='LaMa default LRs, places, 14 x 100 iterations, log every 10 (new seed).',
+         spec=S('a.okafor', '2027-03-01 09:00:05', max_epochs=14, seed=101)),
+    dict(id='h_healthy_celeba', intent=[], reference=True, hard_negative=True,
+         description='LaMa default LRs, celeba, 14 x 100 iterations, log every 10 (new seed).',
+         spec=S('a.okafor', '2027-03-01 10:12:40', dataset='celeba', max_epochs=14, seed=102, gpu='a100-40')),
+    dict(id='h_healthy_multistep_half', intent=[], hard_negative=True,
+         description='MultiStepLR x0.5 at epochs 4 and 8, celeba, 12 x 80 iterations, log every 5.',
+         notes=['hard negative: scheduled LR steps'],
+         spec=S('lab', '2027-03-01 13:30:00', run_title='steps', dataset='celeba', max_epochs=12, iters_per_epoch=80,
+                log_every_n_steps=5, scheduler=MSTEP([4, 8], 0.5), seed=103,
+                extra_overrides=['trainer.kwargs.limit_train_batches=80'])),
+    dict(id='h_healthy_cosine_restarts', intent=[], hard_negative=True,
+         description='CosineAnnealingWarmRestarts T_0=200 iterations (G 1.5e-3, D 1.5e-4), places, log every 10.',
+         notes=['hard negative: the LR saw-tooth is scheduled'],
+         spec=S('m_garcia', '2027-03-01 15:02:17', run_title='cosine', g_lr=1.5e-3, d_lr=1.5e-4,
+                scheduler={'kind': 'CosineAnnealingWarmRestarts', 'interval': 'step', 'eta_min_factor': 0.05,
+                           'kwargs': {'T_0': 200, 'T_mult': 1}}, seed=104, gpu='v100')),
+    dict(id='h_healthy_warmup_log5', intent=[], hard_negative=True,
+         description='Linear warm-up from 5% over 200 iterations, then default LRs; 12 x 80 iterations, log every 5.',
+         notes=['hard negative: the LR ramp at the start is scheduled'],
+         spec=S('t.nguyen', '2027-03-02 08:40:51', run_title='warmup', max_epochs=12, iters_per_epoch=80,
+                log_every_n_steps=5, scheduler={'kind': 'LinearWarmup', 'interval': 'step',
+                                                'kwargs': {'warmup_steps': 200, 'start_factor': 0.05}}, seed=105,
+                extra_overrides=['trainer.kwargs.limit_train_batches=80'])),
+    dict(id='h_healthy_long_flat', intent=[], hard_negative=True,
+         description='Default LRs, 22 x 100 iterations, log every 10: converges and stays flat late.',
+         spec=S('rohan_s_93', '2027-03-02 11:15:33', home='rohan', max_epochs=22, seed=106, gpu='a6000')),
+    dict(id='h_healthy_short_log10', intent=[], hard_negative=True,
+         description='Short healthy run: 10 epochs x 100 iterations, log every 10 (100 points, 10 validations), batch 16.',
+         spec=S('k.ivanova', '2027-03-02 14:44:09', max_epochs=10, batch_size=16, seed=107,
+                extra_overrides=['data.batch_size=16'])),
+
+    dict(id='h_oscillation_celeba_log10', intent=['oscillation'],
+         description='LRs 60x / 6000x too high (G 6e-2, D 6e-1), clipping on; celeba, 12 x 100 iterations, log every 10.',
+         spec=S('lab', '2027-03-03 09:05:00', dataset='celeba', g_lr=6e-2, d_lr=6e-1, max_epochs=12, seed=121,
+                extra_overrides=['optimizers.generator.lr=0.06', 'optimizers.discriminator.lr=0.6'])),
+    dict(id='h_oscillation_places_log5', intent=['oscillation'],
+         description='LRs 20x / 2000x too high (G 2e-2, D 2e-1), clipping on; places, 10 x 80 iterations, log every 5.',
+         spec=S('t.nguyen', '2027-03-03 11:31:27', g_lr=2e-2, d_lr=2e-1, iters_per_epoch=80, max_epochs=10,
+                log_every_n_steps=5, seed=122,
+                extra_overrides=['optimizers.generator.lr=0.02', 'optimizers.discriminator.lr=0.2',
+                                 'trainer.kwargs.limit_train_batches=80'])),
+    dict(id='h_oscillation_b16_log20', intent=['oscillation'],
+         description='LRs 50x / 5000x too high, batch 16, clipping on; 18 x 100 iterations, log every 20.',
+         spec=S('a.okafor', '2027-03-03 14:10:45', g_lr=5e-2, d_lr=5e-1, batch_size=16, max_epochs=18,
+                log_every_n_steps=20, seed=123, gpu='v100',
+                extra_overrides=['optimizers.generator.lr=0.05', 'optimizers.discriminator.lr=0.5', 'data.batch_size=16'])),
+
+    dict(id='h_plateau_exp_epoch', intent=['plateau'],
+         description='ExponentialLR x0.25 per epoch from epoch 3: learns, then the LR vanishes and it stalls; 16 x 100.',
+         spec=S('k.ivanova', '2027-03-04 08:20:13', run_title='decay', max_epochs=16, scheduler=EXP_EPOCH(0.25, 3),
+                seed=131)),
+    dict(id='h_plateau_drop_places', intent=['plateau'],
+         description='MultiStepLR x0.0005 at epoch 4 (LR 5e-7 after it); places, 15 x 100, log every 10.',
+         spec=S('lab', '2027-03-04 10:40:50', run_title='steps', scheduler=MSTEP([4], 0.0005), seed=132)),
+    dict(id='h_plateau_step_decay_log10', intent=['plateau'],
+         description='ExponentialLR gamma 0.99 per iteration (LR at 1% after ~460 iterations); celeba, 12 x 100, log every 10.',
+         spec=S('m_garcia', '2027-03-04 13:55:02', run_title='decay', dataset='celeba', max_epochs=12,
+                scheduler=EXP_STEP(0.99), seed=133, gpu='a100-40')),
+
+    dict(id='h_overfitting_12_images', intent=['overfitting'],
+         description='12 training images, batch 4 (3 iterations per epoch), 700 epochs, validation every 35 epochs.',
+         spec=S('t.nguyen', '2027-03-05 09:00:00', n_train=12, batch_size=4, iters_per_epoch=3, max_epochs=700,
+                check_val_every_n_epoch=35, seed=141,
+                extra_overrides=['data.batch_size=4', 'trainer.kwargs.limit_train_batches=3',
+                                 'trainer.kwargs.max_epochs=700', 'trainer.kwargs.check_val_every_n_epoch=35'])),
+    dict(id='h_overfitting_20_images_log10', intent=['overfitting'],
+         description='20 training images, batch 5 (4 iterations per epoch), 500 epochs, validation every 25 epochs.',
+         spec=S('rohan_s_93', '2027-03-05 12:21:19', home='rohan', n_train=20, batch_size=5, iters_per_epoch=4,
+                max_epochs=500, check_val_every_n_epoch=25, seed=142, gpu='a6000',
+                extra_overrides=['data.batch_size=5', 'trainer.kwargs.limit_train_batches=4',
+                                 'trainer.kwargs.max_epochs=500', 'trainer.kwargs.check_val_every_n_epoch=25'])),
+    dict(id='h_overfitting_8_images_b8', intent=['overfitting'],
+         description='8 training images in one batch of 8, 1200 epochs, validation every 60 epochs, log every 5.',
+         spec=S('lab', '2027-03-05 15:48:36', n_train=8, batch_size=8, iters_per_epoch=1, max_epochs=1200,
+                check_val_every_n_epoch=60, log_every_n_steps=5, seed=143,
+                extra_overrides=['data.batch_size=8', 'trainer.kwargs.limit_train_batches=1',
+                                 'trainer.kwargs.max_epochs=1200', 'trainer.kwargs.check_val_every_n_epoch=60'])),
+
+    dict(id='h_divergence_ramp_102', intent=['divergence'],
+         description='Per-iteration ExponentialLR(gamma=1.02) on both optimizers, clipping off; places, log every 10.',
+         spec=S('a.okafor', '2027-03-06 08:30:30', run_title='lrramp', gradient_clip_val=0, scheduler=EXP_STEP(1.02),
+                seed=151, extra_overrides=['trainer.kwargs.gradient_clip_val=0'])),
+    dict(id='h_divergence_epoch_growth', intent=['divergence'],
+         description='Per-epoch ExponentialLR(gamma=2.5) from epoch 2, clipping on; places, 12 x 100, log every 10.',
+         spec=S('k.ivanova', '2027-03-06 10:02:14', run_title='lrramp', max_epochs=12,
+                scheduler=EXP_EPOCH(2.5, 2), seed=152)),
+    dict(id='h_divergence_ramp_celeba_log5', intent=['divergence'],
+         description='Per-iteration ExponentialLR(gamma=1.015), clipping off; celeba, 10 x 80, log every 5.',
+         spec=S('lab', '2027-03-06 13:40:00', run_title='lrramp', dataset='celeba', gradient_clip_val=0,
+                iters_per_epoch=80, max_epochs=10, log_every_n_steps=5, scheduler=EXP_STEP(1.015), seed=153,
+                gpu='a100-40',
+                extra_overrides=['trainer.kwargs.gradient_clip_val=0', 'trainer.kwargs.limit_train_batches=80'])),
+
+    dict(id='h_gan_imbalance_places', intent=['gan_imbalance'],
+         description='G LR 2e-6, D LR 2e-3: D wins; places, 14 x 100, log every 10.',
+         spec=S('m_garcia', '2027-03-07 09:15:45', g_lr=2e-6, d_lr=2e-3, max_epochs=14, seed=161, gpu='v100',
+                extra_overrides=['optimizers.generator.lr=2e-06', 'optimizers.discriminator.lr=0.002'])),
+    dict(id='h_gan_imbalance_celeba_log20', intent=['gan_imbalance'],
+         description='G LR 1e-6, D LR 5e-3, celeba, 20 x 100, log every 20.',
+         spec=S('t.nguyen', '2027-03-07 12:00:00', dataset='celeba', g_lr=1e-6, d_lr=5e-3, max_epochs=20,
+                log_every_n_steps=20, seed=162,
+                extra_overrides=['optimizers.generator.lr=1e-06', 'optimizers.discriminator.lr=0.005'])),
+    dict(id='h_gan_imbalance_log5', intent=['gan_imbalance'],
+         description='G LR 5e-7, D LR 1e-3, places, 12 x 80, log every 5.',
+         spec=S('lab', '2027-03-07 15:30:21', g_lr=5e-7, d_lr=1e-3, iters_per_epoch=80, max_epochs=12,
+                log_every_n_steps=5, seed=163,
+                extra_overrides=['optimizers.generator.lr=5e-07', 'optimizers.discriminator.lr=0.001',
+                                 'trainer.kwargs.limit_train_batches=80'])),
+
+    dict(id='h_slow_places_log5', intent=['slow_convergence'],
+         description='LRs 100x too low (G 1e-5, D 1e-6), places, 12 x 80, log every 5.',
+         spec=S('k.ivanova', '2027-03-08 08:45:00', g_lr=1e-5, d_lr=1e-6, iters_per_epoch=80, max_epochs=12,
+                log_every_n_steps=5, seed=171,
+                extra_overrides=['optimizers.generator.lr=1e-05', 'optimizers.discriminator.lr=1e-06',
+                                 'trainer.kwargs.limit_train_batches=80'])),
+    dict(id='h_slow_celeba', intent=['slow_convergence'],
+         description='LRs 70x too low (G 1.5e-5, D 1.5e-6), celeba, 15 x 100, log every 10.',
+         spec=S('a.okafor', '2027-03-08 11:20:33', dataset='celeba', g_lr=1.5e-5, d_lr=1.5e-6, seed=172,
+                gpu='a100-40',
+                extra_overrides=['optimizers.generator.lr=1.5e-05', 'optimizers.discriminator.lr=1.5e-06'])),
+    dict(id='h_slow_tiny_lr_log20', intent=['slow_convergence'],
+         description='LRs 200x too low (G 5e-6, D 5e-7), places, 20 x 100, log every 20.',
+         spec=S('rohan_s_93', '2027-03-08 14:05:10', home='rohan', g_lr=5e-6, d_lr=5e-7, max_epochs=20,
+                log_every_n_steps=20, seed=173, gpu='a6000',
+                extra_overrides=['optimizers.generator.lr=5e-06', 'optimizers.discriminator.lr=5e-07'])),
+
+    dict(id='h_gpu_starved', intent=['gpu_underutilization'],
+         description='Healthy LRs, loader sleeps 1.0-2.0x the step time plus 1-2 s stalls every 20-50 batches; 10 x 100, log every 10.',
+         notes=['gpu.csv is SYNTHETIC but derived from the real timeline'],
+         spec=S('lab', '2027-03-09 09:00:00', max_epochs=10, seed=181,
+                loader_sleep={'per_batch_factor': [1.0, 2.0], 'stall_every': [20, 50], 'stall_seconds': [1.0, 2.0]})),
+    dict(id='h_gpu_starved_celeba_log5', intent=['gpu_underutilization'],
+         description='Healthy LRs, celeba, loader sleeps 1.2-2.0x the step time; 10 x 64, log every 5.',
+         notes=['gpu.csv is SYNTHETIC but derived from the real timeline'],
+         spec=S('t.nguyen', '2027-03-09 11:45:12', dataset='celeba', iters_per_epoch=64, max_epochs=10,
+                log_every_n_steps=5, seed=182, gpu='v100',
+                loader_sleep={'per_batch_factor': [1.2, 2.0], 'stall_every': [1000000, 1000001], 'stall_seconds': [0, 0]},
+                extra_overrides=['trainer.kwargs.limit_train_batches=64'])),
+]
+
+SETS = {'corpus': (SCENARIOS, OUT), 'heldout': (HELDOUT, os.path.join(REPO, 'tests', 'fixtures', 'torch-heldout'))}
+
+
 def run_name(spec):
     stamp = dt.datetime.strptime(spec['start'], '%Y-%m-%d %H:%M:%S').strftime('%Y-%m-%d_%H-%M-%S')
     return '%s_%s_train_%s_%s' % (spec['user'], stamp, spec['config_name'], spec.get('run_title', ''))
@@ -267,17 +415,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--only', nargs='*', help='scenario ids to (re)generate')
     ap.add_argument('--list', action='store_true')
-    ap.add_argument('--out', default=OUT)
+    ap.add_argument('--set', choices=sorted(SETS), default='corpus',
+                    help='corpus = tests/fixtures/torch-corpus (development), heldout = tests/fixtures/torch-heldout')
+    ap.add_argument('--out')
     ap.add_argument('--no-label', action='store_true')
     a = ap.parse_args()
-    ids = [s['id'] for s in SCENARIOS]
+    scenarios, default_out = SETS[a.set]
+    a.out = a.out or default_out
+    ids = [s['id'] for s in scenarios]
     assert len(set(ids)) == len(ids)
-    assert len({run_name(s['spec']) for s in SCENARIOS}) == len(SCENARIOS)
+    assert len({run_name(s['spec']) for s in scenarios}) == len(scenarios)
     if a.list:
-        for s in SCENARIOS:
+        for s in scenarios:
             print('%-30s %-22s %s' % (s['id'], ','.join(s['intent']) or 'healthy', run_name(s['spec'])))
         return
-    todo = [s for s in SCENARIOS if not a.only or s['id'] in a.only]
+    todo = [s for s in scenarios if not a.only or s['id'] in a.only]
     t_all = time.time()
     total = 0.0
     for s in todo:
@@ -297,7 +449,7 @@ def main():
         print('%-30s %6.1f s  %s' % (s['id'], el, r.stdout.strip().splitlines()[-1][:120]), flush=True)
     print('generated %d runs in %.1f s' % (len(todo), time.time() - t_all))
     if not a.no_label:
-        args = [PY, os.path.join(HERE, 'label.py'), '--corpus', a.out, '--summary']
+        args = [PY, os.path.join(HERE, 'label.py'), '--set', a.set, '--corpus', a.out, '--summary']
         if not a.only:
             args += ['--generation-seconds', '%.1f' % (time.time() - t_all)]
         subprocess.run(args, check=True)

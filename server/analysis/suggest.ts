@@ -107,12 +107,14 @@ function suggestionsFor(f: Finding, input: AnalysisInput): (Suggestion | null)[]
   let patience = totalValidations === null ? 2 : totalValidations >= 24 ? 3 : totalValidations >= 10 ? 2 : 1;
   if (remainingValidations !== null && remainingValidations > 0 && remainingValidations < 2 * (patience + 1)) patience = 1;
   const ev = f.evidence as Record<string, unknown>;
-  const a = anchorAt(input, ctx, f.startStep);
+  // a divergence's LRs and rollback come from before its climb began, not from where it was already 10× up
+  const from = f.kind === 'divergence' && typeof ev.climbStart === 'number' ? ev.climbStart : f.startStep;
+  const a = anchorAt(input, ctx, from);
   const pctx = before(ctx, a);
   const choice = decayFamily(ctx.dataset);
   switch (f.kind) {
     case 'divergence': {
-      const ckpt = checkpointBefore(input, f.startStep);
+      const ckpt = checkpointBefore(input, from);
       const lr = lowered(a, 0.5);
       const what = lr.note ? `warm up to ${lrText(lr)}` : `halve the LRs of step ${a.onset - 1} (${lrText(lr)}) and warm up`;
       return [
