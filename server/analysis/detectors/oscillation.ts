@@ -1,7 +1,9 @@
 // Oscillation (docs/diagnosis.md §Oscillation). Where real runs show it:
 //   O1 GAN step too large: LaMa's adversarial losses (train_gen_adv, train_discr_adv) swing around
-//      their trend — detrended residual s.d. ≥ 0.5 × their level (healthy runs: 0.05–0.3; an LR 50×
-//      too high: 1–2.5). The L1 loss is dominated by mask-size noise and is no witness here.
+//      their trend — detrended residual s.d. ≥ 0.4 × their level (healthy runs: G 0.02–0.05, D 0.10–0.29;
+//      a winning discriminator: 0.2–0.28; LRs 20–50× too high or growing: 0.5–2.5), on ≥ 24 logged points
+//      (a run that diverges early has few points before it). The L1 loss is dominated by mask-size noise
+//      and is no witness here.
 //   O2 validation zig-zag: the validation loss reverses direction by ≥ 1.5× at least 3 times, on ≥ 20%
 //      of its transitions (real runs at a too-high constant LR: 1.8 ↔ 8.3, or 100× bounces).
 import { mean, runningMedian } from '../robust';
@@ -11,11 +13,11 @@ import { pickSignals } from '../signals';
 
 export const OSCILLATION = {
   /** O1: residual s.d. / level */
-  residualCv: 0.5,
+  residualCv: 0.4,
   /** running-median width (logged points) for the O1 trend */
   detrendWidth: 9,
   /** O1 needs this many logged points after warm-up */
-  minPoints: 40,
+  minPoints: 24,
   /** O2: a reversal counts when both moves are ≥ this factor */
   swingFactor: 1.5,
   minReversals: 3,
