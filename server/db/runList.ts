@@ -1,9 +1,9 @@
 // The runs table as a query: one page of runs, filtered and sorted by SQL over runs + run_summaries
 // (summary columns kept by the store, see runSummary.ts), with the total that matches. Shared by
 // `runs.list`, `runs.get`, the comparison page and `lrscope runs`.
-import { and, asc, eq, inArray, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from './open';
-import { runs, runSummaries, series, type RunKind, type RunStatus } from './schema';
+import { deletedRuns, runs, runSummaries, series, type DeletedRun, type RunKind, type RunStatus } from './schema';
 
 /** Columns the runs table sorts by (the allow-list of `runs.list`). */
 export const RUN_SORTS = [
@@ -13,10 +13,12 @@ export const RUN_SORTS = [
 export type RunSort = (typeof RUN_SORTS)[number];
 
 export interface RunListQuery {
-  /** substring of the name, path or config name (case-insensitive for ASCII) */
+  /** substring of the name, path, config name, alias, notes or user tags (case-insensitive for ASCII) */
   q?: string;
   status?: readonly RunStatus[];
   kind?: readonly RunKind[];
+  /** archived runs: hidden (the default), shown with the others, or only them */
+  archived?: 'hide' | 'include' | 'only';
   /** default: newest first (startedAt desc); missing values sort last either way, ties by id */
   sort?: { by: RunSort; dir: 'asc' | 'desc' };
   offset?: number;
@@ -49,6 +51,11 @@ export interface RunRow {
   keyMetric: { tag: string; mode: 'min' | 'max'; value: number | null; step: number | null } | null;
   /** diagnosis findings by severity, and their kinds (most severe first) */
   findings: { info: number; warning: number; critical: number; kinds: string[] };
+  /** what the user said about the run: a short alias, notes, their own labels, archived when (ms) */
+  alias: string | null;
+  notes: string | null;
+  userTags: string[];
+  archivedAt: number | null;
 }
 
 const r = runs;
@@ -104,6 +111,10 @@ const COLUMNS = {
   warning: sql<number>`COALESCE(${s.findingsWarning}, 0)`,
   critical: sql<number>`COALESCE(${s.findingsCritical}, 0)`,
   kinds: s.findingKinds,
+  alias: r.alias,
+  notes: r.notes,
+  userTags: r.userTags,
+  archivedAt: r.archivedAt,
 };
 
 function selectRows(db: Db) {
@@ -133,7 +144,20 @@ function toRow(x: Selected): RunRow {
     meanGpuUtil: x.meanGpuUtil,
     keyMetric: x.bestTag && x.bestMode ? { tag: x.bestTag, mode: x.bestMode, value: x.bestValue, step: x.bestStep } : null,
     findings: { info: x.info, warning: x.warning, critical: x.critical, kinds: x.kinds ? (JSON.parse(x.kinds) as string[]) : [] },
+    alias: x.alias,
+    notes: x.notes,
+    userTags: parseTags(x.userTags),
+    archivedAt: x.archivedAt,
   };
+}
+
+function parseTags(json: string | null): string[] {
+  try {
+    const v: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** LIKE pattern for a substring, with the wildcards of the text escaped. */
@@ -146,9 +170,19 @@ function where(query: RunListQuery): SQL | undefined {
   if (query.q) {
     const p = containsPattern(query.q);
     conds.push(
-      or(sql`${r.name} LIKE ${p} ESCAPE '\\'`, sql`${r.path} LIKE ${p} ESCAPE '\\'`, sql`${r.configName} LIKE ${p} ESCAPE '\\'`)!,
+      or(
+        sql`${r.name} LIKE ${p} ESCAPE '\\'`,
+        sql`${r.path} LIKE ${p} ESCAPE '\\'`,
+        sql`${r.configName} LIKE ${p} ESCAPE '\\'`,
+        sql`${r.alias} LIKE ${p} ESCAPE '\\'`,
+        sql`${r.userTags} LIKE ${p} ESCAPE '\\'`,
+        sql`${r.notes} LIKE ${p} ESCAPE '\\'`,
+      )!,
     );
   }
+  const archived = query.archived ?? 'hide';
+  if (archived === 'hide') conds.push(isNull(r.archivedAt));
+  else if (archived === 'only') conds.push(isNotNull(r.archivedAt));
   if (query.status?.length) conds.push(inArray(r.status, [...query.status]));
   if (query.kind?.length) conds.push(inArray(r.kind, [...query.kind]));
   return conds.length ? and(...conds) : undefined;
@@ -194,4 +228,9 @@ export function tagsOfRuns(db: Db, ids?: readonly number[]): Map<number, string[
     else out.set(x.runId, [x.tag]);
   }
   return out;
+}
+
+/** Runs the user deleted (their tombstones), newest first: the runs table offers to restore them. */
+export function listDeletedRuns(db: Db): DeletedRun[] {
+  return db.select().from(deletedRuns).orderBy(desc(deletedRuns.deletedAt), asc(deletedRuns.key)).all();
 }

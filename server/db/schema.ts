@@ -44,6 +44,14 @@ export const runs = sqliteTable(
     hparams: text('hparams'),
     /** JSON array of Hydra command-line overrides */
     overrides: text('overrides'),
+    /** the user's own short name for the run (shown before the name, in compare labels), or null */
+    alias: text('alias'),
+    /** the user's free-text notes about the run */
+    notes: text('notes'),
+    /** JSON array of the user's labels for the run (not metric tags), e.g. ["baseline","celeba"] */
+    userTags: text('user_tags').notNull().default('[]'),
+    /** ms since epoch when the user archived the run (hidden from the runs table by default), or null */
+    archivedAt: integer('archived_at'),
   },
   (t) => [
     uniqueIndex('runs_key').on(t.key),
@@ -59,6 +67,24 @@ export const runs = sqliteTable(
  * as the rows it summarises (points, GPU samples, findings), so listing runs never scans them. One row
  * per run; a run without a row has no data yet. See db/runSummary.ts.
  */
+/**
+ * Runs the user deleted: their rows are gone, their folders untouched. Ingest and watch skip a run whose key
+ * or folder is here (server/ingest/ingest.ts, skipDeleted) until it is restored (the runs table's "deleted
+ * runs", `runs.restore`) or `lrscope ingest --include-deleted` reads it again.
+ */
+export const deletedRuns = sqliteTable(
+  'deleted_runs',
+  {
+    /** the run's stable identity (runs.key) */
+    key: text('key').primaryKey(),
+    path: text('path').notNull(),
+    name: text('name').notNull(),
+    deletedAt: integer('deleted_at').notNull(),
+  },
+  (t) => [index('deleted_runs_path').on(t.path)],
+);
+export type DeletedRun = typeof deletedRuns.$inferSelect;
+
 export const runSummaries = sqliteTable('run_summaries', {
   runId: integer('run_id').primaryKey().references(() => runs.id, { onDelete: 'cascade' }),
   /** points over all series */

@@ -470,9 +470,108 @@ export class Store {
     return this.write(() => refreshStatus(this.sqlite, runId, now, missing));
   }
 
-  /** Replaces a run's findings (db/findings.ts). */
+  /** Replaces a run's findings (db/findings.ts); nothing for a run deleted meanwhile (a debounced diagnosis). */
   saveFindings(runId: number, found: Finding[], now = Date.now()): void {
-    this.write(() => saveFindings(this.sqlite, runId, found, now));
+    this.write(() => {
+      if (this.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) saveFindings(this.sqlite, runId, found, now);
+    });
+  }
+
+  // ---- what the user says about a run (notes, tags, alias, archive, delete) ----------------------------
+
+  /**
+   * Sets the user's alias, notes and tags of a run (each only when given; '' or [] clears it). Tags are
+   * trimmed, de-duplicated, empty ones dropped. False when there is no such run.
+   */
+  setRunMeta(runId: number, meta: { alias?: string | null; notes?: string | null; tags?: readonly string[] }): boolean {
+    return this.write(() => {
+      if (!this.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) return false;
+      const sets: string[] = [];
+      const vals: (string | null)[] = [];
+      if (meta.alias !== undefined) {
+        sets.push('alias = ?');
+        vals.push(meta.alias?.trim() || null);
+      }
+      if (meta.notes !== undefined) {
+        sets.push('notes = ?');
+        vals.push(meta.notes?.trim() ? meta.notes : null);
+      }
+      if (meta.tags !== undefined) {
+        sets.push('user_tags = ?');
+        vals.push(JSON.stringify([...new Set(meta.tags.map((t) => t.trim()).filter(Boolean))]));
+      }
+      if (sets.length) this.sqlite.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...vals, runId);
+      this.metaChanged(runId);
+      return true;
+    });
+  }
+
+  /** Open pages refresh the run (a status-changed event carrying its unchanged status). */
+  private metaChanged(runId: number): void {
+    this.sqlite
+      .prepare("INSERT INTO changes (run_id, kind, status, created_at) SELECT id, 'status-changed', status, ? FROM runs WHERE id = ?")
+      .run(Date.now(), runId);
+  }
+
+  /** Archives (hidden from the runs table by default) or un-archives a run. False when there is no such run. */
+  setArchived(runId: number, archived: boolean, now = Date.now()): boolean {
+    return this.write(() => {
+      const res = this.sqlite.prepare('UPDATE runs SET archived_at = ? WHERE id = ?').run(archived ? now : null, runId);
+      if (res.changes) this.metaChanged(runId);
+      return res.changes > 0;
+    });
+  }
+
+  /**
+   * Deletes a run's data — every row of it: points, series summaries, series, GPU samples, validation
+   * tables, findings, files and their ingest errors, the summary, the change log — in one transaction, and
+   * leaves a tombstone (deleted_runs, by key and folder) so ingest and watch do not read it again until
+   * it is restored. The run folder on disk is not touched. Null when there is no such run.
+   */
+  deleteRun(runId: number, now = Date.now()): { key: string; path: string; name: string } | null {
+    const done = this.write(() => {
+      const s = this.sqlite;
+      const run = s.prepare('SELECT key, path, name FROM runs WHERE id = ?').get(runId) as { key: string; path: string; name: string } | undefined;
+      if (!run) return null;
+      const seriesIds = s.prepare('SELECT id FROM series WHERE run_id = ?').pluck().all(runId) as number[];
+      const delPoints = s.prepare('DELETE FROM points WHERE series_id = ?');
+      const delSummary = s.prepare('DELETE FROM series_summary WHERE series_id = ?');
+      for (const id of seriesIds) {
+        delPoints.run(id);
+        delSummary.run(id);
+      }
+      s.prepare('DELETE FROM ingest_errors WHERE run_id = ? OR path IN (SELECT path FROM source_files WHERE run_id = ?)').run(runId, runId);
+      for (const t of ['series', 'gpu_samples', 'validation_tables', 'findings', 'source_files', 'run_summaries', 'changes']) {
+        s.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+      }
+      s.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      s.prepare('INSERT INTO deleted_runs (key, path, name, deleted_at) VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET path = excluded.path, name = excluded.name, deleted_at = excluded.deleted_at')
+        .run(run.key, run.path, run.name, now);
+      // pages that show the run learn it is gone (its id no longer resolves)
+      this.stmts.insertChange.run(runId, 'status-changed', null, null, 'deleted', now);
+      return run;
+    });
+    this.series.clear();
+    return done;
+  }
+
+  /** Forgets a deletion: the run is read again by the next ingest or watch rescan. False when it was not deleted. */
+  restoreRun(key: string, path: string | null = null): boolean {
+    return this.write(() => this.sqlite.prepare('DELETE FROM deleted_runs WHERE key = ? OR path = ?').run(key, path).changes > 0);
+  }
+
+  private isDeletedStmt: Database.Statement | null = null;
+  /** Whether the user deleted the run with this key, or the run that lived in this folder (a rescan asks per run). */
+  isDeletedRun(key: string, path: string): boolean {
+    this.isDeletedStmt ??= this.sqlite.prepare('SELECT 1 FROM deleted_runs WHERE key = ? OR path = ? LIMIT 1');
+    return !!this.isDeletedStmt.get(key, path);
+  }
+
+  /** The deleted runs, newest deletion first. */
+  deletedRuns(): { key: string; path: string; name: string; deletedAt: number }[] {
+    return this.sqlite
+      .prepare('SELECT key, path, name, deleted_at AS deletedAt FROM deleted_runs ORDER BY deleted_at DESC, key')
+      .all() as { key: string; path: string; name: string; deletedAt: number }[];
   }
 
   /** Keeps the change log bounded: the live subscription only needs its recent tail. */

@@ -12,6 +12,8 @@ export interface IngestSummary {
   files: number;
   changedFiles: number;
   errors: number;
+  /** folders of runs the user deleted, not read (ingestPaths with includeDeleted reads and restores them) */
+  skippedDeleted: string[];
 }
 
 /** Registers a planned run and its files; returns the run id. */
@@ -49,11 +51,25 @@ export function ingestPlan(store: Store, plan: RunPlan): IngestSummary["runs"][n
   return { id: runId, name: plan.name, path: plan.path, kind: plan.kind, points, files: plan.files.length, issues, isNew, changed };
 }
 
-export function ingestPaths(store: Store, paths: string[]): IngestSummary {
+/**
+ * The plans of runs the user did not delete (store.deleteRun leaves a tombstone by key and folder);
+ * with includeDeleted, deleted ones are restored and kept.
+ */
+export function skipDeleted(store: Store, plans: RunPlan[], includeDeleted = false): RunPlan[] {
+  return plans.filter((p) => {
+    if (!store.isDeletedRun(p.key, p.path)) return true;
+    if (includeDeleted) store.restoreRun(p.key, p.path);
+    return includeDeleted;
+  });
+}
+
+export function ingestPaths(store: Store, paths: string[], opts: { includeDeleted?: boolean } = {}): IngestSummary {
   const found = discoverRuns(paths);
-  const summary: IngestSummary = { runs: [], points: 0, files: 0, changedFiles: 0, errors: 0 };
+  const summary: IngestSummary = { runs: [], points: 0, files: 0, changedFiles: 0, errors: 0, skippedDeleted: [] };
   for (const i of found.issues) summary.errors += store.recordIssues(null, i.path, [{ reason: i.reason }]);
-  for (const plan of found.runs) {
+  const plans = skipDeleted(store, found.runs, opts.includeDeleted);
+  for (const p of found.runs) if (!plans.includes(p)) summary.skippedDeleted.push(p.path);
+  for (const plan of plans) {
     const r = ingestPlan(store, plan);
     summary.runs.push(r);
     summary.points += r.points;

@@ -15,7 +15,7 @@ import type { Store } from '../db/store';
 import { storageFault, type StorageFault } from '../db/faults';
 import { CROWDED_ENTRIES, discoverRuns } from '../ingest/discover';
 import { ingestFileIsolated } from '../ingest/isolate';
-import { registerRun } from '../ingest/ingest';
+import { registerRun, skipDeleted } from '../ingest/ingest';
 import { LogLimiter, backoffMs } from './backoff';
 import { FileTracks, type FileTrack } from './fileTracks';
 import { refreshRunMeta } from '../ingest/runMeta';
@@ -329,14 +329,16 @@ export class RunWatcher {
     const version = this.opts.store.handle.sqlite.pragma('data_version', { simple: true }) as number;
     if (version !== this.dataVersion) this.registered.clear();
     this.dataVersion = version;
-    for (const plan of found.runs) {
+    for (const plan of skipDeleted(this.opts.store, found.runs)) {
       const sig = JSON.stringify([plan.name, plan.path, plan.kind, plan.files]);
       const known = this.registered.get(plan.key);
       let runId: number;
+      let fresh = false;
       if (known && known.sig === sig) runId = known.runId;
       else {
         const r = registerRun(this.opts.store, plan);
         runId = r.runId;
+        fresh = r.isNew; // a run restored after a delete: its files are known but must be read again
         if (r.isNew) this.log(`new run ${runId}: ${plan.name}`);
         this.registered.set(plan.key, { sig, runId });
       }
@@ -347,6 +349,9 @@ export class RunWatcher {
           this.tracks.add(f.path, now);
           this.enqueue(f.path);
           this.foundNew = true;
+        } else if (fresh) {
+          this.files.set(f.path, runId);
+          this.enqueue(f.path);
         }
         if (this.crowded.has(path.dirname(f.path))) {
           if (!this.watchedOneByOne.has(f.path)) {

@@ -39,6 +39,10 @@ interface Expected {
   meanGpuUtil: number | null;
   keyMetric: { tag: string; mode: 'min' | 'max'; value: number | null; step: number | null } | null;
   findings: { info: number; warning: number; critical: number; kinds: string[] };
+  alias: string | null;
+  notes: string | null;
+  userTags: string[];
+  archivedAt: number | null;
 }
 
 /** Every run as the runs table should show it, computed from the raw rows alone. */
@@ -47,9 +51,10 @@ function plainRuns(h: DbHandle): Expected[] {
   const runs = s
     .prepare(
       `SELECT id, name, path, kind, config_name AS configName, status, status_message AS statusMessage, host, started_at AS startedAt, updated_at AS updatedAt,
-              gen_lr AS genLr, disc_lr AS discLr, batch_size AS batchSize, limit_train_batches AS ltb FROM runs`,
+              gen_lr AS genLr, disc_lr AS discLr, batch_size AS batchSize, limit_train_batches AS ltb,
+              alias, notes, user_tags AS userTags, archived_at AS archivedAt FROM runs`,
     )
-    .all() as (Omit<Expected, 'lastStep' | 'points' | 'nTags' | 'epoch' | 'meanGpuUtil' | 'keyMetric' | 'findings'> & { ltb: number | null })[];
+    .all() as (Omit<Expected, 'lastStep' | 'points' | 'nTags' | 'epoch' | 'meanGpuUtil' | 'keyMetric' | 'findings' | 'userTags'> & { ltb: number | null; userTags: string })[];
   const pts = s
     .prepare('SELECT s.run_id AS runId, s.tag, p.seg, p.step, p.dup, p.value FROM points p JOIN series s ON s.id = p.series_id')
     .all() as { runId: number; tag: string; seg: number; step: number; dup: number; value: number | null }[];
@@ -63,7 +68,7 @@ function plainRuns(h: DbHandle): Expected[] {
   }
   const gpu = s.prepare('SELECT run_id AS runId, util FROM gpu_samples').all() as { runId: number; util: number | null }[];
   const findings = s.prepare('SELECT run_id AS runId, kind, severity FROM findings').all() as { runId: number; kind: string; severity: 'info' | 'warning' | 'critical' }[];
-  return runs.map(({ ltb, ...r }) => {
+  return runs.map(({ ltb, userTags, ...r }) => {
     const tags = byRun.get(r.id) ?? new Map<string, typeof pts>();
     let points = 0;
     let lastStep: number | null = null;
@@ -101,6 +106,7 @@ function plainRuns(h: DbHandle): Expected[] {
       meanGpuUtil: utils.length ? utils.reduce((a, b) => a + b, 0) / utils.length : null,
       keyMetric,
       findings: { info: count('info'), warning: count('warning'), critical: count('critical'), kinds },
+      userTags: JSON.parse(userTags) as string[],
     };
   });
 }
@@ -123,7 +129,8 @@ function plainList(all: Expected[], q: { q?: string; status?: RunStatus[]; kind?
   const needle = q.q?.toLowerCase();
   const sort = q.sort ?? { by: 'startedAt', dir: 'desc' };
   return all
-    .filter((r) => !needle || [r.name, r.path, r.configName ?? ''].some((f) => f.toLowerCase().includes(needle)))
+    .filter((r) => r.archivedAt === null)
+    .filter((r) => !needle || [r.name, r.path, r.configName ?? '', r.alias ?? '', r.notes ?? '', JSON.stringify(r.userTags)].some((f) => f.toLowerCase().includes(needle)))
     .filter((r) => !q.status?.length || q.status.includes(r.status))
     .filter((r) => !q.kind?.length || q.kind.includes(r.kind))
     .sort((a, b) => {

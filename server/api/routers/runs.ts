@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, publicProcedure } from '../trpc';
+import { router, publicProcedure, mutationProcedure } from '../trpc';
 import { getRun, compareSummary } from '../../db/runs';
-import { listRuns, runRows, tagsOfRuns, RUN_SORTS } from '../../db/runList';
+import { listRuns, runRows, tagsOfRuns, listDeletedRuns, RUN_SORTS } from '../../db/runList';
+import { storeFor } from '../store';
+import { runLabels, resolvedFlat } from '../../db/runLabels';
 import { RUN_KINDS, RUN_STATUSES } from '../../db/schema';
-import { flattenConfig, configDiff } from '../../db/configDiff';
+import { configDiff } from '../../db/configDiff';
 import { listSamples } from '../../db/samples';
 import * as v from '../inputs';
 
@@ -18,6 +20,7 @@ export const runsRouter = router({
           status: z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length).optional(),
           kind: z.array(z.enum(RUN_KINDS)).max(RUN_KINDS.length).optional(),
           sort: z.object({ by: z.enum(RUN_SORTS), dir: z.enum(['asc', 'desc']) }).optional(),
+          archived: z.enum(['hide', 'include', 'only']).optional(),
           limit: z.number().int().min(1).max(1000).default(100),
           offset: z.number().int().min(0).max(1e9).default(0),
         })
@@ -77,14 +80,55 @@ export const runsRouter = router({
     .input(z.object({ runIds: z.array(v.runId).min(1).max(20) }))
     .query(({ ctx, input }) => input.runIds.map((id) => compareSummary(ctx.db.sqlite, id))),
 
+  /** The user's alias, notes and tags of a run (each only when given; '' / [] clears it). */
+  setMeta: mutationProcedure
+    .input(
+      z.object({
+        id: v.runId,
+        alias: z.string().max(100).nullable().optional(),
+        notes: z.string().max(20_000).nullable().optional(),
+        tags: z.array(z.string().max(40)).max(30).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      if (!storeFor(ctx.db).setRunMeta(input.id, input)) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+      return runRows(ctx.db.db, [input.id])[0];
+    }),
+
+  /** Archive (hidden from the runs table unless asked for) or un-archive a run. */
+  setArchived: mutationProcedure.input(z.object({ id: v.runId, archived: z.boolean() })).mutation(({ ctx, input }) => {
+    if (!storeFor(ctx.db).setArchived(input.id, input.archived)) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    return { id: input.id, archived: input.archived };
+  }),
+
+  /** Deletes a run's data (its folder is untouched) and keeps ingest and watch from reading it again. */
+  delete: mutationProcedure.input(z.object({ id: v.runId })).mutation(({ ctx, input }) => {
+    const gone = storeFor(ctx.db).deleteRun(input.id);
+    if (!gone) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    return gone;
+  }),
+
+  /** Runs deleted by the user (restorable). */
+  deleted: publicProcedure.query(({ ctx }) => listDeletedRuns(ctx.db.db)),
+
+  /** Forgets a deletion: the next ingest, or watch's next rescan, reads the run again. */
+  restore: mutationProcedure.input(z.object({ key: z.string().min(1).max(4096) })).mutation(({ ctx, input }) => {
+    if (!storeFor(ctx.db).restoreRun(input.key)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no deleted run with that key' });
+    return { key: input.key };
+  }),
+
   configDiff: publicProcedure
     .input(z.object({ runIds: z.array(v.runId).min(2).max(20) }))
     .query(({ ctx, input }) => {
-      const configs = input.runIds.map((id) => {
+      const parse = (s: string | null): unknown => (s ? (JSON.parse(s) as unknown) : null);
+      const runs = input.runIds.map((id) => {
         const r = getRun(ctx.db.sqlite, id);
         if (!r) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${id}` });
-        return flattenConfig(r.config ? (JSON.parse(r.config) as unknown) : {});
+        const row = runRows(ctx.db.db, [id])[0];
+        return { ...r, alias: row?.alias ?? null, config: parse(r.config), hparams: parse(r.hparams), scheduler: parse(r.scheduler) };
       });
-      return { runIds: input.runIds, rows: configDiff(configs) };
+      // the configs resolved (`${a.b}` replaced by its value) and the labels built from what differs
+      const { labels, keys } = runLabels(runs);
+      return { runIds: input.runIds, rows: configDiff(runs.map(resolvedFlat)), labels, labelKeys: keys };
     }),
 });
