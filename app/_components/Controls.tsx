@@ -1,4 +1,5 @@
 'use client';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { XAxisName } from './format';
 
 export interface ViewState {
@@ -31,7 +32,44 @@ export function zoomParam(z: { min: number; max: number } | null): string | null
   return z ? `${+z.min.toPrecision(10)}~${+z.max.toPrecision(10)}` : null;
 }
 
-export function Controls({ v, set, axes }: { v: ViewState; set: Set; axes: XAxisName[] }) {
+/**
+ * The smoothing slider moves at once; the charts follow a moment later (after 60 ms without a move, and
+ * at least every 200 ms during a long drag), so dragging it end to end redraws a few times, not a hundred.
+ */
+function useSmoothing(value: number, set: Set): [number, (v: number) => void] {
+  const [local, setLocal] = useState<number | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const since = useRef(0);
+  const pending = useRef<number | null>(null);
+  const flush = () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    since.current = 0;
+    if (pending.current === null) return;
+    const x = pending.current;
+    pending.current = null;
+    set({ smooth: x === 0.6 ? null : String(x) });
+  };
+  const flushRef = useRef(flush);
+  flushRef.current = flush;
+  useEffect(() => () => flushRef.current(), []);
+  // the URL caught up (or moved by other means): show what it says
+  useEffect(() => {
+    if (pending.current === null) setLocal(null);
+  }, [value]);
+  const change = (x: number) => {
+    setLocal(x);
+    pending.current = x;
+    const now = performance.now();
+    if (!since.current) since.current = now;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => flushRef.current(), now - since.current > 200 ? 0 : 60);
+  };
+  return [local ?? value, change];
+}
+
+export function Controls({ v, set, axes, children }: { v: ViewState; set: Set; axes: XAxisName[]; children?: ReactNode }) {
+  const [smoothing, setSmoothing] = useSmoothing(v.smoothing, set);
   return (
     <div className="controls" data-testid="controls">
       <label>
@@ -44,13 +82,14 @@ export function Controls({ v, set, axes }: { v: ViewState; set: Set; axes: XAxis
       </label>
       <label title="TensorBoard's debiased exponential moving average, restarted at each restart segment">
         smoothing{' '}
-        <input data-testid="smoothing" type="range" min={0} max={0.99} step={0.01} value={v.smoothing} onChange={(e) => set({ smooth: Number(e.target.value) === 0.6 ? null : e.target.value })} />
-        <span className="num">{v.smoothing.toFixed(2)}</span>
+        <input data-testid="smoothing" type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+        <span className="num">{smoothing.toFixed(2)}</span>
       </label>
       <label><input data-testid="lr-overlay" type="checkbox" checked={v.showLr} onChange={(e) => set({ lr: e.target.checked ? null : '0' })} /> LR overlay</label>
       <label><input data-testid="log-y" type="checkbox" checked={v.logY} onChange={(e) => set({ log: e.target.checked ? '1' : null })} /> log y</label>
       <label><input data-testid="outliers" type="checkbox" checked={v.ignoreOutliers} onChange={(e) => set({ outliers: e.target.checked ? null : '0' })} /> ignore outliers</label>
       {v.zoom ? <button type="button" data-testid="reset-zoom" onClick={() => set({ zoom: null })}>reset zoom</button> : <span className="hint">drag on a chart to zoom</span>}
+      {children}
     </div>
   );
 }

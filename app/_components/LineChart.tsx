@@ -2,7 +2,9 @@
 // chart.js wrapper for training curves: raw + smoothed per restart segment, an LR overlay on its own
 // log axis, log y, outlier-robust y range, drag-to-zoom, hover values of every series at that x,
 // CSV/PNG export. Updated in place (no re-creation) so live data does not flicker or lose zoom.
-import { useCallback, useEffect, useRef, useState } from 'react';
+// A series of a single point is drawn as a marker with ticks around it; grid and tick colours follow
+// the system's light / dark setting; the PNG export is drawn at 2× on white with the title and run name.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, Decimation,
   Interaction, type ChartDataset, type InteractionItem, type Plugin,
@@ -46,7 +48,10 @@ export interface ChartSeries {
   label: string;
   color: string;
   segments: { x: number[]; y: number[] }[];
+  /** NaN / Inf values (not drawn), shown as a warning badge */
   nonFinite?: number;
+  /** NaN values the format has by rule (LaMa: FID of a one-image mask bucket): a quiet badge, no warning */
+  expectedNaN?: number;
 }
 
 export interface LrSeries {
@@ -78,6 +83,34 @@ export interface LineChartProps {
   onZoom: (range: { min: number; max: number } | null) => void;
   shades?: Shade[];
   height?: number;
+  /** what the PNG export names under the title (the run, or the runs) */
+  subtitle?: string;
+  /** more buttons in the chart's header (e.g. pin) */
+  actions?: ReactNode;
+  /** false while the chart is off-screen: prop changes are drawn when it is active again (default true) */
+  active?: boolean;
+}
+
+// ---- light / dark ---------------------------------------------------------------------------------
+
+export interface ChartTheme {
+  dark: boolean;
+  grid: string;
+  tick: string;
+  text: string;
+}
+const LIGHT: ChartTheme = { dark: false, grid: 'rgba(0, 0, 0, 0.1)', tick: '#5c636e', text: '#1b1f24' };
+const DARK: ChartTheme = { dark: true, grid: 'rgba(255, 255, 255, 0.13)', tick: '#aab2bd', text: '#dde1e6' };
+
+const DARK_QUERY = '(prefers-color-scheme: dark)';
+function subscribeScheme(cb: () => void): () => void {
+  const m = window.matchMedia(DARK_QUERY);
+  m.addEventListener('change', cb);
+  return () => m.removeEventListener('change', cb);
+}
+/** true when the system (or the browser's emulation) asks for a dark colour scheme */
+export function usePrefersDark(): boolean {
+  return useSyncExternalStore(subscribeScheme, () => window.matchMedia(DARK_QUERY).matches, () => false);
 }
 
 function alpha(color: string, a: number): string {
@@ -92,7 +125,9 @@ function buildDatasets(p: LineChartProps): ChartDataset<'line', { x: number; y: 
   for (const s of p.series) {
     s.segments.forEach((seg, i) => {
       const raw = seg.x.map((x, j) => ({ x, y: seg.y[j] }));
-      const common = { parsing: false as const, normalized: true, pointRadius: 0, pointHoverRadius: 3, yAxisID: 'y', spanGaps: false };
+      // a lone point has no line to draw: a marker
+      const lone = seg.x.length === 1;
+      const common = { parsing: false as const, normalized: true, pointRadius: lone ? 4 : 0, pointHoverRadius: lone ? 5 : 3, pointBackgroundColor: s.color, yAxisID: 'y', spanGaps: false };
       if (p.smoothing > 0) {
         const sm = debiasedEma(seg.y, p.smoothing);
         out.push({ ...common, label: `${s.label} (raw)`, data: raw, borderColor: alpha(s.color, 0.25), borderWidth: 1, _hover: false } as ChartDataset<'line', { x: number; y: number }[]>);
@@ -113,8 +148,32 @@ function buildDatasets(p: LineChartProps): ChartDataset<'line', { x: number; y: 
   return out;
 }
 
+/** x and y extent of the finite data, or null when there is none */
+function dataExtent(p: LineChartProps): { x0: number; x1: number; y0: number; y1: number } | null {
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const s of p.series) for (const seg of s.segments) for (let j = 0; j < seg.x.length; j++) {
+    const y = seg.y[j];
+    if (!Number.isFinite(y)) continue;
+    if (seg.x[j] < x0) x0 = seg.x[j];
+    if (seg.x[j] > x1) x1 = seg.x[j];
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  return x0 <= x1 ? { x0, x1, y0, y1 } : null;
+}
+
+/** Room around a single value (a lone point, a constant series): chart.js's own ±1 gives ticks like "-1 -1 -0 0". */
+function around(v: number, log: boolean): { min: number; max: number } {
+  if (log && v > 0) return { min: v / 2, max: v * 2 };
+  const pad = Math.abs(v) * 0.1 || 1;
+  return { min: v - pad, max: v + pad };
+}
+
 function yBounds(p: LineChartProps): { min?: number; max?: number } {
-  if (!p.ignoreOutliers) return {};
+  if (!p.ignoreOutliers) {
+    const e = dataExtent(p);
+    return e && e.y0 === e.y1 ? around(e.y0, p.logY) : {};
+  }
   const vals: number[] = [];
   for (const s of p.series) for (const seg of s.segments) for (const [j, y] of seg.y.entries()) {
     if (p.zoom && (seg.x[j] < p.zoom.min || seg.x[j] > p.zoom.max)) continue;
@@ -122,6 +181,7 @@ function yBounds(p: LineChartProps): { min?: number; max?: number } {
   }
   const r = percentileRange(vals);
   if (!r) return {};
+  if (r.min === r.max) return around(r.min, p.logY);
   const pad = (r.max - r.min) * 0.15 || Math.abs(r.max) * 0.1 || 1;
   return p.logY ? { min: r.min > 0 ? r.min / 1.3 : undefined, max: r.max * 1.3 } : { min: r.min - pad, max: r.max + pad };
 }
@@ -139,7 +199,7 @@ function sameDrawing(a: LineChartProps, b: LineChartProps): boolean {
   for (let i = 0; i < a.series.length; i++) {
     const s = a.series[i];
     const t = b.series[i];
-    if (s.key !== t.key || s.label !== t.label || s.color !== t.color || s.nonFinite !== t.nonFinite) return false;
+    if (s.key !== t.key || s.label !== t.label || s.color !== t.color || s.nonFinite !== t.nonFinite || s.expectedNaN !== t.expectedNaN) return false;
     if (s.segments !== t.segments) {
       if (s.segments.length !== t.segments.length) return false;
       for (let j = 0; j < s.segments.length; j++) if (s.segments[j].x !== t.segments[j].x || s.segments[j].y !== t.segments[j].y) return false;
@@ -176,46 +236,106 @@ const shadePlugin = {
   },
 };
 
+type LineChartJs = Chart<'line', { x: number; y: number }[]>;
+
+/** The options a chart is created with (scales are filled in by configure). */
+function baseOptions(theme: ChartTheme, props: { current: LineChartProps }, forExport = false): NonNullable<LineChartJs['options']> {
+  return {
+    animation: false,
+    parsing: false,
+    normalized: true,
+    responsive: !forExport,
+    maintainAspectRatio: false,
+    ...(forExport ? { devicePixelRatio: 2, events: [] } : {}),
+    interaction: { mode: 'perDataset' as 'nearest', intersect: false },
+    plugins: {
+      decimation: { enabled: true, algorithm: 'min-max' },
+      legend: { display: true, position: 'bottom', labels: { boxWidth: 10, color: theme.text, filter: (item) => !String(item.text).endsWith('(raw)') } },
+      tooltip: {
+        enabled: !forExport,
+        callbacks: {
+          title: (items) => (items.length ? `${props.current.xLabel} ${props.current.formatX ? props.current.formatX(items[0].parsed.x ?? 0) : items[0].parsed.x}` : ''),
+          label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toPrecision(6)}`,
+        },
+      },
+    },
+    scales: {
+      x: { type: 'linear' },
+      y: { type: 'linear', position: 'left' },
+      y2: { type: 'logarithmic', position: 'right', display: false, grid: { drawOnChartArea: false } },
+    },
+  } as NonNullable<LineChartJs['options']>;
+}
+
+/** Puts the props' datasets, axes and shades on a chart (then the caller updates it). */
+function configure(c: LineChartJs, q: LineChartProps, theme: ChartTheme): void {
+  c.data.datasets = buildDatasets(q);
+  const opts = c.options;
+  const grid = { color: theme.grid };
+  const tickColor = theme.tick;
+  const y = yBounds(q);
+  opts.scales!.y = {
+    type: q.logY ? 'logarithmic' : 'linear',
+    position: 'left',
+    min: y.min,
+    max: y.max,
+    grid,
+    border: { color: theme.grid },
+    ticks: { color: tickColor, callback: (v) => fmtTick(Number(v)) },
+  };
+  // the LR axis spans its values with room on both sides, so a constant LR never sits on the border
+  const lrs = q.lr.flatMap((l) => l.points.map((pt) => pt.y)).filter((v) => v > 0 && Number.isFinite(v));
+  const lo = lrs.length ? minOf(lrs) : undefined;
+  const hi = lrs.length ? maxOf(lrs) : undefined;
+  opts.scales!.y2 = {
+    type: 'logarithmic',
+    position: 'right',
+    grid: { drawOnChartArea: false, color: theme.grid },
+    border: { color: theme.grid },
+    title: { display: true, text: 'LR (log)', color: tickColor },
+    display: q.showLr && q.lr.length > 0,
+    min: lo === undefined ? undefined : lo / 4,
+    max: hi === undefined ? undefined : hi * 4,
+    ticks: { color: tickColor, maxTicksLimit: 5, callback: (v) => Number(v).toExponential(0) },
+  };
+  // one x value (a lone point): room on both sides and a single tick under it
+  const e = dataExtent(q);
+  const lone = !q.zoom && e && e.x0 === e.x1 ? e.x0 : null;
+  const fmtX = (v: number) => (q.formatX ? q.formatX(v) : v.toLocaleString());
+  opts.scales!.x = {
+    type: 'linear',
+    min: lone !== null ? lone - 1 : q.zoom?.min,
+    max: lone !== null ? lone + 1 : q.zoom?.max,
+    grid,
+    border: { color: theme.grid },
+    afterBuildTicks: lone !== null ? (scale) => void (scale.ticks = [{ value: lone }]) : undefined,
+    ticks: { color: tickColor, maxRotation: 0, autoSkip: true, callback: (v) => fmtX(Number(v)) },
+  };
+  const legend = opts.plugins!.legend!;
+  if (legend.labels) legend.labels.color = theme.text;
+  (opts.plugins as { shades?: Shade[] }).shades = q.shades ?? [];
+}
+
 export default function LineChart(p: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart<'line', { x: number; y: number }[]> | null>(null);
+  const chart = useRef<LineChartJs | null>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
   const props = useRef(p);
   props.current = p;
+  const dark = usePrefersDark();
+  const theme = dark ? DARK : LIGHT;
+  const themeRef = useRef(theme);
+  themeRef.current = theme;
 
-  const drawn = useRef<LineChartProps | null>(null);
-  /** Brings the chart up to the latest props, unless they would draw the same picture. */
+  const drawn = useRef<{ props: LineChartProps; theme: ChartTheme } | null>(null);
+  /** Brings the chart up to the latest props, unless they would draw the same picture (or it is off-screen). */
   const apply = useCallback(() => {
     const c = chart.current;
     const q = props.current;
-    if (!c) return;
-    if (drawn.current && sameDrawing(drawn.current, q)) return;
-    drawn.current = q;
-    c.data.datasets = buildDatasets(q);
-    const opts = c.options;
-    const y = yBounds(q);
-    opts.scales!.y = {
-      type: q.logY ? 'logarithmic' : 'linear',
-      position: 'left',
-      min: y.min,
-      max: y.max,
-      ticks: { callback: (v) => fmtTick(Number(v)) },
-    };
-    // the LR axis spans its values with room on both sides, so a constant LR never sits on the border
-    const lrs = q.lr.flatMap((l) => l.points.map((pt) => pt.y)).filter((v) => v > 0 && Number.isFinite(v));
-    const lo = lrs.length ? minOf(lrs) : undefined;
-    const hi = lrs.length ? maxOf(lrs) : undefined;
-    opts.scales!.y2 = {
-      ...opts.scales!.y2,
-      display: q.showLr && q.lr.length > 0,
-      min: lo === undefined ? undefined : lo / 4,
-      max: hi === undefined ? undefined : hi * 4,
-      ticks: { maxTicksLimit: 5, callback: (v) => Number(v).toExponential(0) },
-    };
-    const x = opts.scales!.x as { min?: number; max?: number };
-    x.min = q.zoom?.min;
-    x.max = q.zoom?.max;
-    (opts.plugins as { shades?: Shade[] }).shades = q.shades ?? [];
+    if (!c || q.active === false) return;
+    if (drawn.current && drawn.current.theme === themeRef.current && sameDrawing(drawn.current.props, q)) return;
+    drawn.current = { props: q, theme: themeRef.current };
+    configure(c, q, themeRef.current);
     c.update('none');
   }, []);
 
@@ -230,29 +350,7 @@ export default function LineChart(p: LineChartProps) {
         type: 'line',
         data: { datasets: [] },
         plugins: [shadePlugin as Plugin<'line'>],
-        options: {
-          animation: false,
-          parsing: false,
-          normalized: true,
-          responsive: true,
-          maintainAspectRatio: false,
-          interaction: { mode: 'perDataset' as 'nearest', intersect: false },
-          plugins: {
-            decimation: { enabled: true, algorithm: 'min-max' },
-            legend: { display: true, position: 'bottom', labels: { boxWidth: 10, filter: (item) => !String(item.text).endsWith('(raw)') } },
-            tooltip: {
-              callbacks: {
-                title: (items) => (items.length ? `${props.current.xLabel} ${props.current.formatX ? props.current.formatX(items[0].parsed.x ?? 0) : items[0].parsed.x}` : ''),
-                label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toPrecision(6)}`,
-              },
-            },
-          },
-          scales: {
-            x: { type: 'linear', ticks: { maxRotation: 0, autoSkip: true, callback: (v) => (props.current.formatX ? props.current.formatX(Number(v)) : Number(v).toLocaleString()) } },
-            y: { type: 'linear', position: 'left' },
-            y2: { type: 'logarithmic', position: 'right', display: false, grid: { drawOnChartArea: false }, title: { display: true, text: 'LR (log)' } },
-          },
-        },
+        options: baseOptions(themeRef.current, props),
       });
       apply();
     }, 0);
@@ -264,7 +362,7 @@ export default function LineChart(p: LineChartProps) {
     };
   }, [apply]);
 
-  useEffect(apply, [p, apply]);
+  useEffect(apply, [p, theme, apply]);
 
   const toX = (clientX: number): number | null => {
     const c = chart.current;
@@ -282,19 +380,30 @@ export default function LineChart(p: LineChartProps) {
     download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), `${p.title}.csv`);
   };
   const exportPng = () => {
-    const url = chart.current?.toBase64Image('image/png', 1);
-    if (url) download(url, `${p.title}.png`);
+    const c = chart.current;
+    if (!c) return;
+    download(pngOf(props.current, c.width, c.height), `${p.title}.png`);
   };
 
+  const nonFinite = p.series.reduce((n, s) => n + (s.nonFinite ?? 0), 0);
+  const expected = p.series.reduce((n, s) => n + (s.expectedNaN ?? 0), 0);
+  const lone = p.series.length === 1 && p.series[0].segments.length === 1 && p.series[0].segments[0].x.length === 1 ? p.series[0].segments[0] : null;
   return (
     <div className="chart" data-title={p.title}>
       <div className="chart-head">
-        <span className="chart-title">{p.title}</span>
-        {p.series.some((s) => s.nonFinite) ? <span className="badge critical" title="NaN or Inf values (not drawn)">{p.series.reduce((n, s) => n + (s.nonFinite ?? 0), 0)} non-finite</span> : null}
+        <span className="chart-title" title={p.title}>{p.title}</span>
+        {nonFinite ? <span className="badge critical" data-testid="non-finite" title="NaN or Inf values (not drawn)">{nonFinite} non-finite</span> : null}
+        {expected ? (
+          <span className="badge" data-testid="expected-nan" title="NaN by LaMa's rule: a mask-area bucket with one image has no FID and no std. Not a training problem; not drawn.">
+            {expected} NaN (expected: one-image bucket)
+          </span>
+        ) : null}
+        {lone ? <span className="muted small" data-testid="single-point">one value: {fmtTick(lone.y[0])} at {p.xLabel} {p.formatX ? p.formatX(lone.x[0]) : lone.x[0]}</span> : null}
         <span className="spacer" />
+        {p.actions}
         {p.zoom ? <button type="button" className="link" onClick={() => p.onZoom(null)}>reset zoom</button> : null}
         <button type="button" className="link" onClick={exportCsv}>CSV</button>
-        <button type="button" className="link" onClick={exportPng}>PNG</button>
+        <button type="button" className="link" data-testid="export-png" onClick={exportPng}>PNG</button>
       </div>
       <div
         className="chart-body"
@@ -326,6 +435,51 @@ export default function LineChart(p: LineChartProps) {
       </div>
     </div>
   );
+}
+
+/**
+ * The chart as a PNG to keep or paste: the same drawing at 2× (a chart of its own on a detached canvas,
+ * light colours whatever the page's scheme), on white, under a header with the title and the subtitle
+ * (the run's name).
+ */
+function pngOf(p: LineChartProps, width: number, height: number): string {
+  const SCALE = 2;
+  const head = p.subtitle ? 44 : 28;
+  const plot = document.createElement('canvas');
+  plot.width = width;
+  plot.height = height;
+  const props = { current: p };
+  const copy = new Chart<'line', { x: number; y: number }[]>(plot, {
+    type: 'line',
+    data: { datasets: [] },
+    plugins: [shadePlugin as Plugin<'line'>],
+    options: baseOptions(LIGHT, props, true),
+  });
+  try {
+    configure(copy, p, LIGHT);
+    copy.update('none');
+    const out = document.createElement('canvas');
+    out.width = width * SCALE;
+    out.height = (height + head) * SCALE;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.scale(SCALE, SCALE);
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = LIGHT.text;
+    ctx.font = '600 14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    ctx.fillText(p.title, 10, 8, width - 20);
+    if (p.subtitle) {
+      ctx.fillStyle = LIGHT.tick;
+      ctx.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+      ctx.fillText(p.subtitle, 10, 26, width - 20);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(copy.canvas, 0, head * SCALE, width * SCALE, height * SCALE);
+    return out.toDataURL('image/png');
+  } finally {
+    copy.destroy();
+  }
 }
 
 function download(href: Blob | string, name: string): void {

@@ -16,6 +16,41 @@ const QUALITY = /^(val|test|extra_val_.+?)[_/](ssim|lpips|fid|ssim_fid100_f1|lpi
 
 export { isLrTag };
 
+/**
+ * NaN by LaMa's rule, not a training problem: FID has no value for a mask-area bucket holding one image,
+ * nor has the std of a one-sample bucket, and the fid100_f1 scores exist only for `total`
+ * (docs: lama-run-format §3.2, §8.12).
+ */
+const EXPECTED_NAN = /^(val|test|extra_val_.+?)[_/]((fid|ssim_fid100_f1|lpips_fid100_f1)_\d+-\d+%_mean|(ssim|lpips|fid)_\d+-\d+%_std)$/;
+
+export function nanExpected(tag: string): boolean {
+  return EXPECTED_NAN.test(tag);
+}
+
+/**
+ * The run page's tag search: a substring (any case), or a regular expression when the query is written
+ * `/…/` (flags after the closing slash) or `regex` is set. A regex that does not compile matches by
+ * substring and says why.
+ */
+export function tagMatcher(query: string, regex = false): { test: (tag: string) => boolean; error: string | null; active: boolean } {
+  const q = query.trim();
+  if (!q) return { test: () => true, error: null, active: false };
+  const slashed = /^\/(.+)\/([a-z]*)$/.exec(q);
+  if (slashed || regex) {
+    try {
+      // always case-insensitive; no g / y (stateful .test)
+      const flags = slashed ? [...new Set(`${slashed[2]}i`.replace(/[gy]/g, ''))].join('') : 'i';
+      const re = new RegExp(slashed ? slashed[1] : q, flags);
+      return { test: (t) => re.test(t), error: null, active: true };
+    } catch (err) {
+      const lower = q.toLowerCase();
+      return { test: (t) => t.toLowerCase().includes(lower), error: `not a regular expression (${(err as Error).message}); matching as text`, active: true };
+    }
+  }
+  const lower = q.toLowerCase();
+  return { test: (t) => t.toLowerCase().includes(lower), error: null, active: true };
+}
+
 export function groupTags(tags: string[]): TagGroup[] {
   const groups: Record<GroupId, TagGroup> = {
     gen: { id: 'gen', title: 'Generator losses', tags: [], lrRole: 'gen' },
