@@ -2,6 +2,13 @@
 
 export class UsageError extends Error {}
 
+/** A clear, expected failure (no database there, not a database, …): one line, exit `code` (default 1). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
 export interface FlagSpec {
   [name: string]: { type: 'string' | 'boolean' | 'multi' | 'optional-number'; short?: string };
 }

@@ -1,21 +1,34 @@
-// `lrscope <command>`: dispatch, help, and the exit-code contract (2 = unusable arguments).
-import { UsageError } from './args';
-import { stdio, type CliIO } from './context';
+// `lrscope <command>`: dispatch, help, and the exit-code contract: every failure is one line on stderr and a
+// non-zero exit (2 = unusable arguments, 1 = anything else); no stack traces (LRSCOPE_DEBUG=1 shows them).
+import { CliError, UsageError } from './args';
+import type { CliIO } from './context';
 import { storageFault } from '../db/faults';
-import * as ingest from './commands/ingest';
-import * as runs from './commands/runs';
-import * as exportCmd from './commands/export';
-import * as errors from './commands/errors';
-import * as demo from './commands/demo';
-import * as watch from './commands/watch';
-import * as diagnose from './commands/diagnose';
 
 interface Command {
   help: string;
   run(argv: string[], io: CliIO): number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { ingest, runs, export: exportCmd, errors, watch, diagnose, demo };
+// Loaded on use: `lrscope --help` and a mistyped command load none of them.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  ingest: () => import('./commands/ingest'),
+  runs: () => import('./commands/runs'),
+  export: () => import('./commands/export'),
+  errors: () => import('./commands/errors'),
+  watch: () => import('./commands/watch'),
+  diagnose: () => import('./commands/diagnose'),
+  demo: () => import('./commands/demo'),
+};
+
+const loaded = new Map<string, Command>();
+
+/**
+ * Loads every command now. Once loaded, main() runs a command without yielding to the event loop before
+ * it starts (in-process callers, e.g. tests, that rely on a synchronous ingest).
+ */
+export async function loadCommands(): Promise<void> {
+  for (const [name, load] of Object.entries(COMMANDS)) if (!loaded.has(name)) loaded.set(name, await load());
+}
 
 const USAGE = `lrscope — watch LaMa / PyTorch Lightning training runs and tune their learning-rate schedule
 
@@ -33,23 +46,48 @@ Commands:
 'lrscope <command> --help' tells more. Database: --db FILE, $LRSCOPE_DB, or .lrscope/lrscope.db.
 `;
 
+/** The one line an unexpected error becomes (its message, without the stack). */
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n').find((l) => l.trim()) ?? 'unexpected error';
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && !first.includes(code) ? `${first} (${code})` : first;
+}
+
+// (not context.ts's: importing it loads SQLite and drizzle, which --help does not need)
+const stdio: CliIO = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
 export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    io.err(`lrscope: unknown command '${name}'\n\n${USAGE}`);
+  if (name === '--version' || name === '-V') {
+    io.out('lrscope 0.1.0\n');
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    const what = name.startsWith('-') ? `unknown option '${name}' (options go after the command)` : `unknown command '${name}'`;
+    io.err(`lrscope: ${what}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'lrscope --help')\n`);
     return 2;
   }
   try {
+    let cmd = loaded.get(name);
+    if (!cmd) loaded.set(name, (cmd = await load()));
     return await cmd.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`lrscope ${name}: ${err.message}\n(see 'lrscope ${name} --help')\n`);
+      io.err(`lrscope ${name}: ${err.message} (see 'lrscope ${name} --help')\n`);
       return 2;
+    }
+    if (err instanceof CliError) {
+      io.err(`lrscope ${name}: ${err.message}\n`);
+      return err.exitCode;
     }
     // disk full, read-only or locked database: one line saying what to do, no stack
     const fault = storageFault(err);
@@ -57,6 +95,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
       io.err(`lrscope ${name}: ${fault.message}\n`);
       return 1;
     }
-    throw err;
+    io.err(`lrscope ${name}: ${process.env.LRSCOPE_DEBUG ? ((err as Error)?.stack ?? String(err)) : oneLine(err)}\n`);
+    return 1;
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema';
 import { packageRoot } from '../paths';
 import { refreshStaleSummaries } from './runSummary';
@@ -15,10 +16,27 @@ export interface DbHandle {
   close(): void;
 }
 
+function migrationsFolder(): string {
+  return path.join(/*turbopackIgnore: true*/ packageRoot(), 'drizzle');
+}
+
+/**
+ * How many of lrscope's migrations the database has not had (all of them for a database lrscope never
+ * wrote). Reads only: what read-only openers check instead of migrating.
+ */
+export function pendingMigrations(sqlite: Database.Database): number {
+  const all = readMigrationFiles({ migrationsFolder: migrationsFolder() });
+  const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  if (!hasTable) return all.length;
+  const last = sqlite.prepare('SELECT created_at AS t FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1').get() as { t: number | string } | undefined;
+  const lastMillis = last ? Number(last.t) : -Infinity;
+  return all.filter((m) => m.folderMillis > lastMillis).length;
+}
+
 /** Opens (creating when missing) the database, applies pending migrations, and sets pragmas. */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandle {
-  if (file !== ':memory:') fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(file), { recursive: true });
-  const sqlite = new Database(file, { readonly: opts.readonly ?? false });
+  if (file !== ':memory:' && !opts.readonly) fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(file), { recursive: true });
+  const sqlite = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   // WAL: the watcher writes while the dashboard reads; NORMAL is durable across process crashes in WAL mode.
   if (!opts.readonly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -28,7 +46,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandl
   sqlite.pragma('temp_store = MEMORY');
   const db = drizzle({ client: sqlite, schema });
   if (!opts.readonly) {
-    migrate(db, { migrationsFolder: path.join(/*turbopackIgnore: true*/ packageRoot(), 'drizzle') });
+    migrate(db, { migrationsFolder: migrationsFolder() });
     // runs from before run_summaries existed, or summarised by an older version, are summarised now
     refreshStaleSummaries(sqlite);
   }

@@ -260,10 +260,15 @@ export function discoverRuns(inputPaths: string[]): Discovery {
   const issues: Discovery['issues'] = [];
   const notes: WalkNotes = { issues, unreadable: [], links: [], crowded: [] };
   const roots: string[] = [];
+  // a file given means the run it belongs to: its folder is walked, and only that file's run kept
+  const fileInputs = new Set<string>();
+  const dirInputs: string[] = [];
   for (const p of inputPaths) {
     const abs = path.resolve(p);
     try {
       const st = fs.statSync(abs);
+      if (st.isDirectory()) dirInputs.push(abs);
+      else fileInputs.add(abs);
       roots.push(st.isDirectory() ? abs : path.dirname(abs));
     } catch (err) {
       issues.push({ path: abs, reason: `cannot read: ${(err as Error).message}` });
@@ -353,6 +358,11 @@ export function discoverRuns(inputPaths: string[]): Discovery {
     const entry = w.dirs.get(root);
     if (entry) files.push(...gpuLogsIn(root, entry.files, new Set(['hparams.yaml'])));
     runs.push({ key: keyFor(base, root), name, path: root, kind: lightning ? 'lightning' : 'tensorboard', files });
+  }
+  if (fileInputs.size) {
+    const wanted = (r: RunPlan) =>
+      r.files.some((f) => fileInputs.has(f.path)) || dirInputs.some((d) => isInside(r.path, d) || r.files.some((f) => isInside(f.path, d)));
+    return { runs: runs.filter(wanted), issues, unreadable: notes.unreadable, links: notes.links, crowded: notes.crowded };
   }
   return { runs, issues, unreadable: notes.unreadable, links: notes.links, crowded: notes.crowded };
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import type { CliIO } from '../context';
@@ -47,6 +48,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`demo takes one folder (got ${positionals.length})`);
   const dir = path.resolve(positionals[0] ?? path.join('runs', 'demo'));
+  // the folder, or the nearest one above it that exists, must be a folder (not ENOTDIR halfway through)
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      throw e;
+    }
+    if (!st.isDirectory()) throw new UsageError(`${d === dir ? positionals[0] : d} is a file: demo writes into a folder (pass a folder path)`);
+    break;
+  }
   const name = (flags.scenario as string | undefined) ?? 'healthy';
   if (name !== 'all' && !isScenario(name)) {
     throw new UsageError(`unknown scenario '${name}' (valid: ${SCENARIOS.join(', ')}, all)`);

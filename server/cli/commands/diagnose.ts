@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
-import { type CliIO } from '../context';
-import { openDb } from '../../db/open';
+import { openForRead, openForWrite, type CliIO } from '../context';
+import { openDb, type DbHandle } from '../../db/open';
 import { Store } from '../../db/store';
-import { resolveDbPath } from '../../paths';
+import { loadRunData } from '../../db/runData';
+import { diagnoseRun } from '../../analysis/diagnose';
 import { ingestPaths } from '../../ingest/ingest';
 import { resolveRunRef, RunLookupError } from '../../db/runs';
 import { refreshFindings } from '../../services/diagnosis';
@@ -36,15 +37,17 @@ export function run(argv: string[], io: CliIO): number {
   const paths = positionals.filter((p) => fs.existsSync(p));
   const refs = positionals.filter((p) => !fs.existsSync(p));
   let tmp: string | null = null;
-  let dbFile: string;
-  if (flags.db || refs.length || process.env.LRSCOPE_DB) dbFile = resolveDbPath(flags.db as string | undefined);
+  let handle: DbHandle;
+  // runs only: the database is read, never created or written (findings are computed, not stored);
+  // paths are ingested: into --db / $LRSCOPE_DB (or the default) when runs are named too, else a temporary one
+  if (!paths.length) handle = openForRead(flags.db as string | undefined);
+  else if (flags.db || refs.length || process.env.LRSCOPE_DB) handle = openForWrite(flags.db as string | undefined);
   else {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-diagnose-'));
-    dbFile = path.join(tmp, 'lrscope.db');
+    handle = openDb(path.join(tmp, 'lrscope.db'));
   }
-  const handle = openDb(dbFile);
   try {
-    const store = new Store(handle);
+    const store = paths.length ? new Store(handle) : null;
     const ids: number[] = [];
     for (const ref of refs) {
       try {
@@ -54,14 +57,15 @@ export function run(argv: string[], io: CliIO): number {
         throw e;
       }
     }
-    if (paths.length) {
+    if (store) {
       const summary = ingestPaths(store, paths.map((p) => path.resolve(p)));
       for (const r of summary.runs) if (!ids.includes(r.id)) ids.push(r.id);
       if (!summary.runs.length && !refs.length) throw new UsageError(`no runs found under ${paths.join(', ')}`);
     }
     const out = ids.map((id) => {
       const r = handle.sqlite.prepare('SELECT id, name, path FROM runs WHERE id = ?').get(id) as { id: number; name: string; path: string };
-      const findings = refreshFindings(store, id);
+      const data = store ? null : loadRunData(handle.sqlite, id);
+      const findings = store ? refreshFindings(store, id) : data ? diagnoseRun(data) : [];
       return { id: r.id, name: r.name, path: r.path, findings: findings.map(contractFinding) };
     });
     if (flags.json) {

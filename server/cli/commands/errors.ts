@@ -1,5 +1,5 @@
 import { parseArgs, UsageError } from '../args';
-import { openStore, formatTable, type CliIO } from '../context';
+import { openForRead, formatTable, type CliIO } from '../context';
 import { listErrors } from '../../db/errors';
 
 export const help = `Usage: lrscope errors [--db FILE] [--json]
@@ -21,7 +21,7 @@ export function run(argv: string[], io: CliIO): number {
     return 0;
   }
   if (positionals.length) throw new UsageError(`errors takes no arguments (got '${positionals[0]}')`);
-  const { handle } = openStore(flags.db as string | undefined);
+  const handle = openForRead(flags.db as string | undefined);
   try {
     const rows = listErrors(handle.sqlite);
     if (flags.json) {

@@ -1,5 +1,5 @@
 import { parseArgs, UsageError } from '../args';
-import { openStore, type CliIO } from '../context';
+import { openForRead, type CliIO } from '../context';
 import { resolveRunRef, RunLookupError } from '../../db/runs';
 import { iteratePoints, tagsOfRun } from '../../db/points';
 import { csvText } from '../../lib/csv';
@@ -41,7 +41,7 @@ export function run(argv: string[], io: CliIO): number {
   if (positionals.length !== 1) throw new UsageError('export needs exactly one <run>');
   const format = (flags.format as string | undefined) ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json (got '${format}')`);
-  const { handle } = openStore(flags.db as string | undefined);
+  const handle = openForRead(flags.db as string | undefined);
   try {
     let run;
     try {

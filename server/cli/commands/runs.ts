@@ -1,16 +1,17 @@
 import { parseArgs, UsageError } from '../args';
-import { openStore, formatTable, fmtTime, type CliIO } from '../context';
+import { openForRead, formatTable, fmtTime, type CliIO } from '../context';
 import { listRuns, tagsOfRuns, RUN_SORTS, type RunListQuery, type RunSort } from '../../db/runList';
 import { RUN_STATUSES, type RunStatus } from '../../db/schema';
 
 export const help = `Usage: lrscope runs [--db FILE] [--json] [--filter TEXT] [--status S,…] [--sort COLUMN[:asc|desc]] [--limit N]
 
-One row per run: id, name, path, kind, config name, status, generator and discriminator LR,
-batch size, last step, number of points, tags, last update. Oldest first unless --sort says otherwise.
+One row per run: id, name, the alias and tags given in the dashboard, kind, config name, status
+(archived runs say so), generator and discriminator LR, batch size, last step, number of points, metric
+tags, last update, path. Oldest first unless --sort says otherwise.
 
   --json            print {"runs":[{id,name,path,kind,configName,status,genLr,discLr,batchSize,lastStep,
-                    points,tags:[…],updatedAt}]} (updatedAt in ms since the epoch)
-  --filter TEXT     runs whose name, path or config name contains TEXT
+                    points,tags:[…],updatedAt,alias,userTags:[…],notes,archived}]} (updatedAt in ms since the epoch)
+  --filter TEXT     runs whose name, path, config name, alias, tags or notes contain TEXT
   --status S,…      only these statuses (${RUN_STATUSES.join(', ')})
   --sort COL[:DIR]  ${RUN_SORTS.join(', ')}; DIR asc (default) or desc
   --limit N         at most N runs
@@ -54,9 +55,10 @@ export function run(argv: string[], io: CliIO): number {
   }
   if (positionals.length) throw new UsageError(`runs takes no arguments (got '${positionals[0]}')`);
   const q = query(flags);
-  const { handle } = openStore(flags.db as string | undefined);
+  const handle = openForRead(flags.db as string | undefined);
   try {
-    const runs = listRuns(handle.db, q).rows;
+    // archived runs too (the dashboard hides them by default): their status says so
+    const runs = listRuns(handle.db, { ...q, archived: 'include' }).rows;
     if (flags.json) {
       const tags = tagsOfRuns(handle.db, runs.map((r) => r.id));
       const out = runs.map((r) => ({
@@ -73,6 +75,10 @@ export function run(argv: string[], io: CliIO): number {
         points: r.points,
         tags: tags.get(r.id) ?? [],
         updatedAt: r.updatedAt,
+        alias: r.alias,
+        userTags: r.userTags,
+        notes: r.notes,
+        archived: r.archivedAt !== null,
       }));
       io.out(JSON.stringify({ runs: out }, null, 2) + '\n');
       return 0;
@@ -87,10 +93,10 @@ export function run(argv: string[], io: CliIO): number {
     }
     io.out(
       formatTable(
-        ['id', 'name', 'kind', 'config', 'status', 'lr_g', 'lr_d', 'bs', 'last step', 'points', 'tags', 'updated', 'path'],
+        ['id', 'name', 'alias', 'user tags', 'kind', 'config', 'status', 'lr_g', 'lr_d', 'bs', 'last step', 'points', 'tags', 'updated', 'path'],
         runs.map((r) => [
-          r.id, r.name, r.kind, r.configName, r.status, r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.nTags,
-          fmtTime(r.updatedAt), r.path,
+          r.id, r.name, r.alias, r.userTags.join(','), r.kind, r.configName, r.archivedAt !== null ? `${r.status} (archived)` : r.status,
+          r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.nTags, fmtTime(r.updatedAt), r.path,
         ]),
       ),
     );

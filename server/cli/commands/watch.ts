@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
-import { type CliIO } from '../context';
-import { openDb } from '../../db/open';
+import { openForWrite, type CliIO } from '../context';
 import { Store } from '../../db/store';
 import { resolveDbPath } from '../../paths';
 import { RunWatcher } from '../../watch/watcher';
@@ -64,6 +63,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!fs.existsSync(p)) {
       if (demoWhenEmpty) fs.mkdirSync(p, { recursive: true });
       else throw new UsageError(`no such folder: ${p}`);
+    } else if (!fs.statSync(p).isDirectory()) {
+      throw new UsageError(`${p} is a file: watch follows folders (pass its run folder, ${path.dirname(p)})`);
     }
   }
   const dbPath = resolveDbPath(flags.db as string | undefined);
@@ -72,7 +73,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(`port ${port} is in use on ${host}: stop the other process or pass --port N`);
   }
 
-  const handle = openDb(dbPath);
+  const handle = openForWrite(flags.db as string | undefined);
   const store = new Store(handle);
   const watcher = new RunWatcher({ paths: positionals, store, pollMs, log: (l) => io.err(l + '\n') });
   let dashboard: Dashboard | null = null;
