@@ -4,7 +4,9 @@
 //      level again (LaMa: val_gen_l1; with SSIM, its error 1 − SSIM must be flat too);
 //   P2 that flat stretch covers ≥ 70% of the run and ≥ 5 validations (real plateaus: 75–100%; healthy
 //      runs that converge: ≤ 50%; an LR that MultiStep took to 3% of its base: 57%);
-//   P3 the training loss is not still improving over the stretch by ≥ 15% (that is overfitting);
+//   P3 (reported, not a gate) the training loss's change over the stretch: a training loss that keeps
+//      falling while validation is stuck means the model memorises without generalising — still a
+//      plateau of what matters (validation); it is overfitting only once validation worsens (≥ GL5);
 //   and ≥ 10 validations in all (fewer give no verdict: a warm-restart run's first cycles look flat).
 // When the validation curve is too noisy to call flat (or absent): the training loss's window medians
 // flat the same way, with the smoothed validation signal improving ≤ 15% or without a significant trend
@@ -22,18 +24,20 @@ export const PLATEAU = {
   minPoints: 5,
   /** no verdict on fewer points (validations, or training windows) than this */
   minCurve: 10,
-  /** training-loss improvement over the stretch that makes it overfitting / slow progress instead */
+  /** training-loss improvement over the stretch reported as "memorising" (validation stuck meanwhile) */
   trainGain: 0.15,
   /** training-loss curve when no validation is logged: window medians */
   trainWindows: 40,
+  /** the reported start: the first point after which the curve never improves by more than this */
+  stallGain: 0.03,
   /** training-loss route: the (smoothed) validation signal improves by at most this over the stretch */
   valGain: 0.15,
   /** … or shows no significant trend (Mann–Kendall z above this) */
   valZ: -2,
 };
 
-/** Earliest index from which the smoothed curve never improves by more than flatGain. */
-export function flatFrom(y: number[]): { idx: number; gain: number } | null {
+/** Earliest index from which the smoothed curve never improves by more than `limit` (default flatGain). */
+export function flatFrom(y: number[], limit = PLATEAU.flatGain): { idx: number; gain: number } | null {
   const n = y.length;
   // suffix minimum: the best level reached from i on
   const sufMin = new Array<number>(n);
@@ -44,7 +48,7 @@ export function flatFrom(y: number[]): { idx: number; gain: number } | null {
   }
   for (let i = 0; i < n; i++) {
     const gain = -relChange(y[i], sufMin[i]);
-    if (gain <= PLATEAU.flatGain) return { idx: i, gain };
+    if (gain <= limit) return { idx: i, gain };
   }
   return null;
 }
@@ -108,7 +112,7 @@ function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): 
   signals.push({ signal: 'share of the run without improvement', value: pct(coverage), threshold: `≥ ${pct(PLATEAU.coverage, 0)} and ≥ ${PLATEAU.minPoints} points`, step: start, fired: coverage >= PLATEAU.coverage && points >= PLATEAU.minPoints });
   if (isVal && sig.train) {
     const trainGain = trainChange(sig.train, start);
-    if (trainGain !== null) signals.push({ signal: `${sig.train.tag} change over the stretch`, value: pct(trainGain), threshold: `not below −${pct(PLATEAU.trainGain, 0)}`, step: start, fired: trainGain > -PLATEAU.trainGain });
+    if (trainGain !== null) signals.push({ signal: `${sig.train.tag} change over the stretch (memorising when ≤ −${pct(PLATEAU.trainGain, 0)})`, value: pct(trainGain), threshold: 'reported', step: start, fired: trainGain <= -PLATEAU.trainGain });
   }
   if (!isVal && sig.val) {
     // a flat training loss with a validation signal that still improves clearly is fine (regularised
@@ -126,8 +130,13 @@ function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): 
       fired: enough && (vf <= PLATEAU.valGain || z > PLATEAU.valZ),
     });
   }
-  if (!signals.every((s) => s.fired)) return null;
-  return { base, start, gain: flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
+  if (!signals.every((s) => s.fired || s.threshold === 'reported')) return null;
+  // the curve may still creep (3–10%) for a while after the coarse start (an LR stepped to ~0 leaves a
+  // slow tail): report where it stopped improving by more than 3%
+  const fine = flatFrom(c.y, PLATEAU.stallGain);
+  const stall = fine && fine.idx > flat.idx ? c.steps[fine.idx] : start;
+  if (stall > start) signals.push({ signal: `${base.tag} improvement after step ${stall}`, value: pct(fine!.gain), threshold: `≤ ${pct(PLATEAU.stallGain, 0)} (the reported start)`, step: stall, fired: true });
+  return { base, start: Math.max(start, stall), gain: stall > start ? fine!.gain : flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
 }
 
 export function detectPlateau(input: AnalysisInput): Finding[] {

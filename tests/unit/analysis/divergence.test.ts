@@ -30,8 +30,18 @@ describe('divergence detector', () => {
     const run = makeRun({ steps: 3000, train: { train_loss: (s) => (s < 1500 ? 0.5 : 0.5 * Math.min(200, Math.exp((s - 1500) / 100))) * (1 + 0.05 * n()) } });
     const [f] = div(run);
     expect(f.evidence.rule).toBe('D2');
-    expect(f.startStep).toBeGreaterThan(1400);
-    expect(f.startStep).toBeLessThan(1700);
+    // startStep: above 10× the early level for good (0.5·e^((s−1500)/100) ≥ 5 from s ≈ 1730)
+    expect(f.startStep).toBeGreaterThan(1680);
+    expect(f.startStep).toBeLessThan(1800);
+    // the climb began where the level left 2× its minimum (s ≈ 1570)
+    expect(f.evidence.climbStart).toBeGreaterThan(1400);
+    expect(f.evidence.climbStart).toBeLessThan(1700);
+  });
+
+  it('a loss that blew up in its first steps has no healthy level to leave: no D2 (the other detectors describe it)', () => {
+    const n = noise(5);
+    const run = makeRun({ steps: 3000, train: { train_loss: (s) => (s < 30 ? 0.5 : 5000) * (1 + 0.05 * n()) } });
+    expect(div(run)).toEqual([]);
   });
 
   it('an excursion that comes back down is not a divergence', () => {

@@ -23,7 +23,8 @@ describe('plateau detector', () => {
     expect(f.kind).toBe('plateau');
     expect(f.startStep).toBeGreaterThanOrEqual(299);
     expect(f.startStep).toBeLessThanOrEqual(599);
-    expect(f.evidence.signals!.every((s) => s.fired)).toBe(true);
+    // every gate fired; the training loss's change is reported, not a gate
+    expect(f.evidence.signals!.filter((s) => s.threshold !== 'reported').every((s) => s.fired)).toBe(true);
   });
 
   it('a run that flattens in its last third is converging, not on a plateau', () => {
@@ -31,9 +32,13 @@ describe('plateau detector', () => {
     expect(plateau(run)).toEqual([]);
   });
 
-  it('validation flat while training keeps improving ≥ 15% is not a plateau (overfitting territory)', () => {
+  it('validation stuck while training keeps improving ≥ 15% is a plateau, with the memorising signal fired', () => {
     const run = makeRun({ steps: 3000, train: { train_loss: (s) => 1 / (1 + s / 300) }, val: { val_loss: () => 0.5 } });
-    expect(plateau(run)).toEqual([]);
+    const [f] = plateau(run);
+    expect(f.kind).toBe('plateau');
+    const mem = f.evidence.signals!.find((s) => /memorising/.test(s.signal))!;
+    expect(mem.fired).toBe(true);
+    expect(Number(String(mem.value).replace('%', ''))).toBeLessThan(-15);
   });
 
   it('a never-learning run stuck at chance: plateau from the start', () => {
