@@ -14,6 +14,8 @@ import { StatusBadge } from './StatusBadge';
 import { fmtDuration, fmtNum, fmtTime } from './format';
 import { FindingCounts } from './Findings';
 import { KINDS, PAGE, STATUSES, listFilters, readRunsView } from './runsView';
+import { DeletedRuns } from './DeletedRuns';
+import './runMeta.css';
 
 /** The first page of the view, rendered on the server (page.tsx) so the rows come with the HTML. */
 export interface FirstPage {
@@ -52,11 +54,11 @@ function shortTime(ms: number | null): string {
 export default function RunsTable({ initial }: { initial?: FirstPage }) {
   const trpc = useTRPC();
   const { get, set } = useUrlState();
-  const { q, status, kind, sortBy, dir } = readRunsView(get);
+  const { q, status, kind, sortBy, dir, archived } = readRunsView(get);
   const [selected, setSelected] = useState<number[]>([]);
   useLive(null);
 
-  const viewKey = JSON.stringify(listFilters({ q, status, kind, sortBy, dir }));
+  const viewKey = JSON.stringify(listFilters({ q, status, kind, sortBy, dir, archived }));
   const filters = useMemo(() => JSON.parse(viewKey) as ReturnType<typeof listFilters>, [viewKey]);
 
   const body = useRef<HTMLTableSectionElement>(null);
@@ -106,7 +108,7 @@ export default function RunsTable({ initial }: { initial?: FirstPage }) {
 
   const toggleSort = (k: RunSort) => set({ sort: k, dir: sortBy === k && dir === 'desc' ? 'asc' : 'desc' });
 
-  if (total === 0 && fresh && !q && !status.length && !kind) {
+  if (total === 0 && fresh && !q && !status.length && !kind && !archived) {
     return (
       <div className="empty" data-testid="empty">
         <h2>No runs yet</h2>
@@ -152,7 +154,7 @@ export default function RunsTable({ initial }: { initial?: FirstPage }) {
   return (
     <div>
       <div className="controls" ref={controls}>
-        <input className="filter" data-testid="runs-filter" placeholder="filter by name, config or path" value={q} onChange={(e) => set({ q: e.target.value || null })} />
+        <input className="filter" data-testid="runs-filter" placeholder="filter by name, alias, tag, notes, config or path" value={q} onChange={(e) => set({ q: e.target.value || null })} />
         <span className="statuses">
           {STATUSES.map((s) => (
             <label key={s}>
@@ -166,6 +168,10 @@ export default function RunsTable({ initial }: { initial?: FirstPage }) {
             <option key={k} value={k}>{k}</option>
           ))}
         </select>
+        <label className="small" title="archived runs are hidden unless this is ticked">
+          <input type="checkbox" data-testid="show-archived" checked={archived} onChange={(e) => set({ archived: e.target.checked ? '1' : null })} /> show archived
+        </label>
+        <DeletedRuns />
         <span className="spacer" />
         <span className="muted" data-testid="runs-count">
           {total === null ? 'Loading…' : `${total} run${total === 1 ? '' : 's'}`}
@@ -232,8 +238,18 @@ function Row({ r, index, selected, onSelect }: { r: RunRow; index: number; selec
       </td>
       <td><StatusBadge status={r.status} /></td>
       <td className="name" title={r.path}>
-        <div className="l1"><Link href={`/runs/${r.id}`} title={r.name} prefetch={false}>{r.name}</Link></div>
-        <div className="l2 muted small">{r.kind} · {r.path}</div>
+        <div className="l1">
+          {r.alias ? <strong className="run-alias" data-testid="row-alias">{r.alias} </strong> : null}
+          <Link href={`/runs/${r.id}`} title={r.name} prefetch={false}>{r.name}</Link>
+        </div>
+        <div className="l2 muted small">
+          {r.archivedAt ? <span className="user-tag archived" data-testid="row-archived">archived</span> : null}
+          {r.userTags.map((t) => (
+            <span key={t} className="user-tag" data-testid="row-tag">{t}</span>
+          ))}
+          {r.notes ? <span className="row-notes" title={r.notes} data-testid="row-notes">✎ {r.notes}</span> : null}
+          {r.notes || r.userTags.length ? null : <>{r.kind} · {r.path}</>}
+        </div>
       </td>
       <td className="num" title={k ? `best (${k.mode}) ${k.tag}${k.step !== null ? ` at step ${k.step}` : ''}` : 'no checkpoint metric logged'}>
         <div className="l1">{k ? fmtNum(k.value) : '—'}</div>

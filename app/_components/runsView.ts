@@ -1,4 +1,4 @@
-// The runs table's view as it lives in the URL (q, status, kind, sort, dir) and the runs.list input of one
+// The runs table's view as it lives in the URL (q, status, kind, sort, dir, archived) and the runs.list input of one
 // page of it. Shared by the page (which renders the first page on the server) and the table, so both ask
 // for exactly the same thing and the first page is not fetched twice.
 import type { RunSort } from '@/server/db/runList';
@@ -18,6 +18,8 @@ export interface RunsView {
   kind: (typeof KINDS)[number] | null;
   sortBy: RunSort;
   dir: 'asc' | 'desc';
+  /** show archived runs too (archived=1) */
+  archived: boolean;
 }
 
 export function readRunsView(get: (k: string) => string | null | undefined): RunsView {
@@ -30,6 +32,7 @@ export function readRunsView(get: (k: string) => string | null | undefined): Run
     kind: (KINDS as readonly string[]).includes(kind) ? (kind as (typeof KINDS)[number]) : null,
     sortBy: (SORTS as readonly string[]).includes(sort) ? (sort as RunSort) : 'startedAt',
     dir: get('dir') === 'asc' ? 'asc' : 'desc',
+    archived: get('archived') === '1',
   };
 }
 
@@ -40,5 +43,6 @@ export function listFilters(v: RunsView) {
     status: v.status.length ? v.status : undefined,
     kind: v.kind ? [v.kind] : undefined,
     sort: { by: v.sortBy, dir: v.dir },
+    archived: v.archived ? ('include' as const) : undefined,
   };
 }

@@ -13,6 +13,7 @@ import { appRouter } from '../../server/api/root';
 import { runLabels, type LabelRun } from '../../server/db/runLabels';
 import { runColors, RUN_PALETTE } from '../../app/compare/palette';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { cli } from '../helpers/cli';
 
 /** rows that belong to run `id`, per table (points and summaries through its series, errors through its files) */
 function rowsOf(h: DbHandle, id: number): Record<string, number> {
@@ -88,6 +89,29 @@ describe('run notes, tags, alias, archive and delete', () => {
     expect((await api.runs.byIds({ ids: [ids.b] }))[0].archivedAt).toBeGreaterThan(0);
     await api.runs.setArchived({ id: ids.b, archived: false });
     expect((await api.runs.list({})).total).toBe(2);
+  });
+
+  it('lrscope runs shows the alias, the tags and archived runs (saying so); --json carries notes too', async () => {
+    const api = appRouter.createCaller({ db: h });
+    await api.runs.setArchived({ id: ids.b, archived: true });
+    await api.runs.setMeta({ id: ids.a, notes: 'adam, no warmup' });
+    try {
+      const table = await cli('runs', '--db', h.file);
+      expect(table.code).toBe(0);
+      const head = table.out.split('\n')[0];
+      expect(head).toMatch(/\balias\b.*\buser tags\b/);
+      const lineA = table.out.split('\n').find((l) => l.includes(path.basename(dirs.a)))!;
+      expect(lineA).toMatch(/baseline/);
+      expect(lineA).toMatch(/celeba,lr-sweep/);
+      expect(table.out.split('\n').find((l) => l.includes(path.basename(dirs.b)))).toMatch(/\(archived\)/);
+      const json = JSON.parse((await cli('runs', '--db', h.file, '--json')).out) as { runs: { id: number; alias: string | null; userTags: string[]; notes: string | null; archived: boolean }[] };
+      expect(json.runs.find((r) => r.id === ids.a)).toMatchObject({ alias: 'baseline', userTags: ['celeba', 'lr-sweep'], notes: 'adam, no warmup', archived: false });
+      expect(json.runs.find((r) => r.id === ids.b)).toMatchObject({ archived: true });
+      expect((await cli('runs', '--db', h.file, '--json', '--filter', 'warmup')).out).toContain('"baseline"');
+    } finally {
+      await api.runs.setArchived({ id: ids.b, archived: false });
+      await api.runs.setMeta({ id: ids.a, notes: null });
+    }
   });
 
   it('a read-only dashboard refuses every change', async () => {

@@ -21,6 +21,7 @@ import { FindingsPanel, SEVERITY_SHADE } from '@/app/_components/Findings';
 import type { Shade } from '@/app/_components/LineChart';
 import type { Finding } from '@/server/analysis/types';
 import { LazySlot } from './LazySlot';
+import RunMeta from '@/app/_components/RunMeta';
 
 type Outputs = inferRouterOutputs<AppRouter>;
 export type RunInitial = { run: Outputs['runs']['get']; tags: Outputs['runs']['tags'] };
@@ -192,6 +193,7 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
           <div><dt>updated</dt><dd>{fmtTime(r.updatedAt)}</dd></div>
         </dl>
         {r.statusMessage ? <p className="error">{r.statusMessage}</p> : null}
+        <RunMeta runId={id} />
       </header>
       <Controls v={v} set={set} axes={r.batchSize ? ['step', 'epoch', 'samples', 'relative', 'wall'] : ['step', 'epoch', 'relative', 'wall']}>
         <span className="search">
