@@ -2,7 +2,7 @@
 // tolerance), nothing outside the labels' expected + acceptable kinds, nothing on healthy runs.
 import { describe, expect, it } from 'vitest';
 import { diagnoseRun } from '../../../server/analysis/diagnose';
-import { alarms, onsetTolerance, scoreSet } from '../../../scripts/eval/score';
+import { alarms, onsetTolerance } from '../../../scripts/eval/score';
 import { loadSet, setAvailable, type LabelledRun } from '../../../scripts/eval/sets';
 
 function check(r: LabelledRun) {
@@ -46,20 +46,13 @@ describe.runIf(setAvailable('real-lightning'))('diagnosis on real-lightning (22 
   for (const r of runs) it(`${r.id}: ${r.expected.join(', ') || 'healthy'}`, () => check(r));
 });
 
-// Our own held-out corpus (docs/benchmarks.md): not every label is met (recall 0.65 when measured), so this
-// guards what holds — no warning on a healthy run, and no drop below the measured precision and recall.
-describe('diagnosis on torch-corpus (our own 32 real trainings, held out)', () => {
+// Our own first corpus: held out for the first revision of the detectors, a development set since the
+// second (docs/benchmarks.md) — every label is met, run by run.
+describe('diagnosis on torch-corpus (our own 32 real trainings, development set)', () => {
   const runs = loadSet('torch-corpus');
-  const score = scoreSet(runs, diagnoseRun);
-  it('no warning on any of its healthy runs', () => {
-    expect(runs.filter((r) => !r.expected.length).length).toBeGreaterThanOrEqual(8);
-    expect(score.healthyWarnings.filter((w) => !w.acceptable).map((w) => `${w.run}: ${w.finding.kind}`)).toEqual([]);
+  it('holds 32 labelled runs, 9 of them healthy', () => {
+    expect(runs).toHaveLength(32);
+    expect(runs.filter((r) => !r.expected.length)).toHaveLength(9);
   });
-  it('precision and recall over all kinds stay at least where they were measured (0.89 / 0.65)', () => {
-    const tp = score.kinds.reduce((a, k) => a + k.tp, 0);
-    const fp = score.kinds.reduce((a, k) => a + k.fp, 0);
-    const fn = score.kinds.reduce((a, k) => a + k.fn, 0);
-    expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.85);
-    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.6);
-  });
+  for (const r of runs) it(`${r.id}: ${r.expected.join(', ') || 'healthy'}`, () => check(r));
 });
