@@ -26,6 +26,7 @@ export const SET_DIRS = {
   'lama-devset': path.join(REPO, 'tests/fixtures/lama-devset'),
   'real-lightning': path.resolve(REPO, '../shared/fixtures/real-lightning'),
   'torch-corpus': path.join(REPO, 'tests/fixtures/torch-corpus'),
+  'torch-heldout': path.join(REPO, 'tests/fixtures/torch-heldout'),
 } as const;
 export type SetName = keyof typeof SET_DIRS;
 
