@@ -11,8 +11,16 @@
 // chart's series; grid, ticks and LR overlay are grey) and window.fetch (requests in flight); after the
 // measurement the canvases are read back to check they are really not blank.
 //
+// First, the run page of a LaMa run with 100 tags × 20,000 points (BENCH_UI_MANY_POINTS), beside the same
+// page with every chart eager (an init script replaces IntersectionObserver with one that reports every
+// chart on screen at once: all 100 charts built, fetched and redrawn, as before lazy charts), measured in
+// the same run: time to first chart, time until idle (every built chart drawn, no request in flight, the
+// main thread free, nothing drawn for 1 s), the long tasks until then (count, total, blocking time = the
+// part of each beyond 50 ms), and the time a smoothing change takes to settle (slider input → the last
+// chart redrawn and the main thread free). Targets: first chart ≤ 1 s, idle ≤ 1.5 s, settle ≤ 150 ms.
+//
 // BENCH_UI_POINTS (default 200000) and BENCH_UI_REPS (default 5) shrink it for a quick look;
-// BENCH_UI_ONLY=run (or compare, baseline; comma-separated) measures only those; BENCH_UI_VERBOSE=1 prints
+// BENCH_UI_ONLY=many (or run, compare, baseline; comma-separated) measures only those; BENCH_UI_VERBOSE=1 prints
 // the request waterfall of the last repetition; BENCH_UI_DIR=<dir> keeps the generated runs there and
 // reuses them next time (the default is a temporary folder, removed at the end).
 import fs from 'node:fs';
@@ -28,6 +36,7 @@ import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName }
 import { configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, type LamaRunSpec } from '../server/demo/lamaFormat';
 import { rng } from '../server/demo/scenarios';
 import { groupTags } from '../app/_components/tagGroups';
+import { writeManyTagRun } from './bench/manyTagRun';
 import { freePort, startWatch, trpcClient } from '../tests/helpers/watchProcess';
 import { launchBrowser, newPage, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
 import { maxOf, minOf } from '../server/lib/reduce';
@@ -37,7 +46,12 @@ const REPS = Number(process.env.BENCH_UI_REPS ?? 5);
 const TARGET_RUN_MS = 1500;
 const LOG_EVERY = 10; // a point per tag every 10 optimizer steps: 200k points = 2M steps
 const QUIET_MS = 1000;
-const ONLY = new Set((process.env.BENCH_UI_ONLY ?? 'run,compare,baseline').split(','));
+const ONLY = new Set((process.env.BENCH_UI_ONLY ?? 'many,run,compare,baseline').split(','));
+const MANY_TAGS = 100;
+const MANY_POINTS = Number(process.env.BENCH_UI_MANY_POINTS ?? 20_000);
+const TARGET_FIRST_MS = 1000;
+const TARGET_IDLE_MS = 1500;
+const TARGET_SETTLE_MS = 150;
 
 /** 12 tags a LaMa job logs (Lightning's LearningRateMonitor adds lr-Adam / lr-Adam-1 for G and D). */
 const TAGS = [
@@ -108,8 +122,11 @@ function generate(project: string, spec: LamaRunSpec, seed: number): { name: str
 
 /** Installed before any page script runs (a string: no bundler helpers may leak into it). */
 const PROBE = `(() => {
-  const st = { canvases: new Set(), draws: 0, firstAll: 0, last: 0, ready: 0, pending: false, inflight: 0, fetches: [] };
+  const st = { canvases: new Set(), draws: 0, first: 0, firstAll: 0, last: 0, ready: 0, pending: false, inflight: 0, fetches: [], long: [], mark: 0 };
   window.__tti = st;
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) st.long.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
+  } catch (e) {}
   const saturated = (s) => {
     let r, g, b;
     if (s.length === 7 && s[0] === '#') { const n = parseInt(s.slice(1), 16); r = n >> 16; g = (n >> 8) & 255; b = n & 255; }
@@ -124,6 +141,7 @@ const PROBE = `(() => {
       st.draws++;
       st.canvases.add(this.canvas);
       st.last = performance.now();
+      if (!st.first) st.first = st.last;
       if (!st.firstAll && st.canvases.size >= document.querySelectorAll('.chart canvas').length) st.firstAll = st.last;
       if (!st.pending) {
         st.pending = true;
@@ -196,7 +214,9 @@ async function measure(browser: Browser, url: string, wantCharts: number): Promi
 }
 
 async function checkDrawn(page: Page, url: string): Promise<void> {
-  const blank = (await allChartStats(page)).filter((c) => !c.stats || c.stats.coloured < MIN_DATA_PIXELS);
+  // charts still waiting off-screen (placeholders) have no canvas yet; tags whose values are all NaN draw nothing
+  const empty = new Set(await page.$$eval('.chart', (els) => els.filter((e) => e.classList.contains('placeholder') || e.querySelector('[data-testid="expected-nan"], [data-testid="single-point"]')).map((e) => e.getAttribute('data-title'))));
+  const blank = (await allChartStats(page)).filter((c) => !empty.has(c.title) && (!c.stats || c.stats.coloured < MIN_DATA_PIXELS));
   if (blank.length) throw new Error(`${url}: blank charts: ${blank.map((b) => b.title).join(', ')}`);
 }
 
@@ -278,6 +298,160 @@ document.querySelectorAll('.chart').forEach((box) => {
       resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => (h.close(), r()))) });
     });
   });
+}
+
+// ---- 100 tags × 20k points: lazy charts beside every chart eager --------------------------------------
+
+/** Every observed element is "on screen" at once: the page builds, fetches and redraws all its charts. */
+const EAGER = `(() => {
+  window.IntersectionObserver = class {
+    constructor(cb) { this.cb = cb; }
+    observe(el) { queueMicrotask(() => this.cb([{ target: el, isIntersecting: true, intersectionRatio: 1 }], this)); }
+    unobserve() {}
+    disconnect() {}
+    takeRecords() { return []; }
+  };
+})();`;
+
+/** The page is idle: charts built and drawn, no request in flight, nothing drawn for QUIET_MS, the main thread free. */
+const IDLE = `(() => {
+  const st = window.__tti;
+  if (!st) return null;
+  const charts = document.querySelectorAll('.chart canvas').length;
+  const now = performance.now();
+  if (!charts || st.canvases.size < charts || st.inflight > 0 || st.pending || st.ready < st.last || now - st.last < ${QUIET_MS}) return null;
+  const until = st.ready;
+  const long = st.long.filter(([t]) => t < until);
+  return {
+    charts, slots: document.querySelectorAll('.slot').length, first: st.first, idle: until,
+    longCount: long.length, longTotal: long.reduce((n, [, d]) => n + d, 0), blocking: long.reduce((n, [, d]) => n + Math.max(0, d - 50), 0),
+  };
+})()`;
+
+/** Moves the smoothing slider to `value` as a user's input does, and marks the moment. */
+const SMOOTH = `((value) => {
+  const st = window.__tti;
+  const el = document.querySelector('[data-testid="smoothing"]');
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  st.mark = performance.now();
+  st.long = [];
+  setter.call(el, String(value));
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+  return st.mark;
+})`;
+
+/** Settled after the smoothing change: a chart redrew after the mark, then QUIET_MS / 2 of nothing, main thread free. */
+const SETTLED = `(() => {
+  const st = window.__tti;
+  const now = performance.now();
+  if (!(st.last > st.mark) || st.pending || st.ready < st.last || st.inflight > 0 || now - st.last < ${QUIET_MS / 2}) return null;
+  return { settle: st.ready - st.mark, longest: st.long.reduce((m, [, d]) => Math.max(m, d), 0) };
+})()`;
+
+interface ManySample {
+  charts: number;
+  slots: number;
+  first: number;
+  idle: number;
+  longCount: number;
+  longTotal: number;
+  blocking: number;
+  /** smoothing change → settled, ms, for each change */
+  settle: number[];
+  /** the longest task during those changes, ms */
+  settleLongest: number;
+}
+
+async function measureMany(browser: Browser, url: string, eager: boolean): Promise<ManySample> {
+  const { context, page } = await newPage(browser);
+  const problems = collectProblems(page);
+  await context.addInitScript({ content: PROBE });
+  if (eager) await context.addInitScript({ content: EAGER });
+  await page.goto(url, { waitUntil: 'commit' });
+  const s = (await (await page.waitForFunction(IDLE, undefined, { timeout: 180_000, polling: 100 })).jsonValue()) as Omit<ManySample, 'settle' | 'settleLongest'>;
+  const settle: number[] = [];
+  let settleLongest = 0;
+  for (const value of [0.9, 0.3, 0.75]) {
+    await page.evaluate(`${SMOOTH}(${value})`);
+    const r = (await (await page.waitForFunction(SETTLED, undefined, { timeout: 120_000, polling: 50 })).jsonValue()) as { settle: number; longest: number };
+    settle.push(r.settle);
+    settleLongest = Math.max(settleLongest, r.longest);
+  }
+  await checkDrawn(page, url);
+  await context.close();
+  problems.assertNone(url);
+  return { ...s, settle, settleLongest };
+}
+
+function prepareMany(dir: string): { project: string; db: string } {
+  const project = path.join(dir, 'many-project');
+  const db = path.join(dir, 'many.sqlite');
+  if (fs.existsSync(db)) {
+    console.log(`reusing the 100-tag run in ${dir}`);
+    return { project, db };
+  }
+  let t = process.hrtime.bigint();
+  const r = writeManyTagRun(project, { tags: MANY_TAGS, points: MANY_POINTS, seed: 99, user: 'bench' });
+  console.log(`generated 1 run × ${r.tags.length} tags × ${MANY_POINTS.toLocaleString()} points (${(r.bytes / 1e6).toFixed(0)} MB of event files) in ${(ms(t) / 1000).toFixed(1)} s`);
+  t = process.hrtime.bigint();
+  const h = openDb(db);
+  try {
+    const summary = ingestPaths(new Store(h), [project]);
+    console.log(`ingested ${summary.points.toLocaleString()} points in ${(ms(t) / 1000).toFixed(1)} s (ingestPaths, as lrscope ingest)`);
+  } finally {
+    h.close();
+  }
+  return { project, db };
+}
+
+async function benchMany(dir: string): Promise<void> {
+  const { project, db } = prepareMany(dir);
+  let w: Awaited<ReturnType<typeof startWatch>> | null = null;
+  let browser: Browser | null = null;
+  try {
+    w = await startWatch([project, '--db', db, '--port', String(await freePort())], { timeoutMs: 120_000 });
+    const runs = (await trpcClient(w.url).runs.list.query({})).rows;
+    if (runs.length !== 1) throw new Error(`watch lists ${runs.length} runs`);
+    browser = await launchBrowser();
+    const url = `${w.url}/runs/${runs[0].id}`;
+    console.log(
+      `\nrun page of a LaMa run with ${MANY_TAGS} tags × ${MANY_POINTS.toLocaleString()} points (${url.replace(w.url, '')}), headless Chromium 1400×900, ` +
+        `${REPS} repetitions after one first load each, alternating; median (min–max). The machine is shared and loaded by other work: absolute numbers vary.`,
+    );
+    const lazy: ManySample[] = [];
+    const eager: ManySample[] = [];
+    await measureMany(browser, url, false); // first load: server route code, SQLite page cache
+    await measureMany(browser, url, true);
+    for (let i = 0; i < REPS; i++) {
+      lazy.push(await measureMany(browser, url, false));
+      eager.push(await measureMany(browser, url, true));
+    }
+    const row = (label: string, xs: ManySample[]) => {
+      const stat = (f: (s: ManySample) => number) => {
+        const v = xs.map(f);
+        return `${f0(median(v))} (${minOf(v).toFixed(0)}–${maxOf(v).toFixed(0)})`;
+      };
+      const settles = xs.flatMap((s) => s.settle);
+      console.log(
+        `${label.padEnd(34)} first chart ${stat((s) => s.first)} ms | idle ${stat((s) => s.idle)} ms | long tasks until idle: ${stat((s) => s.longCount)} tasks, ` +
+          `total ${stat((s) => s.longTotal)} ms, blocking ${stat((s) => s.blocking)} ms | smoothing change settles ${f0(median(settles))} ms ` +
+          `(${minOf(settles).toFixed(0)}–${maxOf(settles).toFixed(0)}, ${settles.length} changes; longest task ${f0(median(xs.map((s) => s.settleLongest)))} ms) | charts built ${xs[0].charts} of ${xs[0].slots}`,
+      );
+    };
+    row('lazy charts (the run page)', lazy);
+    row('every chart eager (baseline)', eager);
+    const m = (xs: ManySample[], f: (s: ManySample) => number) => median(xs.map(f));
+    const settle = median(lazy.flatMap((s) => s.settle));
+    const verdict = (v: number, target: number) => `${v.toFixed(0)} ms (target ≤ ${target}) ${v <= target ? 'OK' : 'ABOVE TARGET'}`;
+    console.log(
+      `lazy vs eager: first chart ${verdict(m(lazy, (s) => s.first), TARGET_FIRST_MS)}, ${(m(eager, (s) => s.first) / m(lazy, (s) => s.first)).toFixed(1)}× sooner; ` +
+        `idle ${verdict(m(lazy, (s) => s.idle), TARGET_IDLE_MS)}, ${(m(eager, (s) => s.idle) / m(lazy, (s) => s.idle)).toFixed(1)}× sooner; ` +
+        `smoothing settles ${verdict(settle, TARGET_SETTLE_MS)}, ${(median(eager.flatMap((s) => s.settle)) / settle).toFixed(1)}× faster`,
+    );
+  } finally {
+    await browser?.close();
+    await w?.stop();
+  }
 }
 
 // ---- main -------------------------------------------------------------------------------------------
@@ -387,6 +561,8 @@ async function main(): Promise<void> {
   const keep = process.env.BENCH_UI_DIR ? path.resolve(process.env.BENCH_UI_DIR) : null;
   const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-ui-'));
   try {
+    if (ONLY.has('many')) await benchMany(dir);
+    if (!['run', 'compare', 'baseline'].some((k) => ONLY.has(k))) return;
     let prepared: Prepared;
     if (keep && fs.existsSync(path.join(dir, 'db.sqlite'))) {
       const h = openDb(path.join(dir, 'db.sqlite'));

@@ -2,9 +2,9 @@
 // its data (a line in a saturated colour inside .chart: grid, ticks and axes are grey), and until every
 // chart canvas of the page has. An init script wraps CanvasRenderingContext2D.stroke before any page
 // script runs (the same idea as bench:ui's probe). For bench:scale.
-import { chromium, type Browser } from 'playwright-core';
-
-const CHROMIUM = process.env.LRSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+// Chromium is launched by the one helper the browser tests and bench:ui use (tests/helpers/browser.ts).
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../../tests/helpers/browser';
 
 const PROBE = `(() => {
   const st = { first: 0, all: 0, canvases: new Set() };
@@ -37,8 +37,9 @@ export interface ChartTiming {
   charts: number;
 }
 
-export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+/** Debian's Chromium, headless, as every browser test and benchmark launches it. */
+export function launch(): Promise<Browser> {
+  return launchBrowser();
 }
 
 /** One fresh page load (new context: no cache). */

@@ -204,6 +204,11 @@ describe('dashboard in Chromium', () => {
       const titles = await page.$$eval(`section[data-testid="${g}"] .chart[data-title]`, (els) => els.map((e) => e.getAttribute('data-title')!));
       expect(titles.length, g).toBeGreaterThan(0);
       for (const t of titles) {
+        // charts are built when they come near the viewport: bring each one there (its box stays, the placeholder in it is replaced)
+        await page.evaluate(([sec, title]) => {
+          const box = [...document.querySelectorAll(`section[data-testid="${sec}"] .chart[data-title]`)].find((e) => e.getAttribute('data-title') === title);
+          (box?.closest('.slot') ?? box)?.scrollIntoView({ block: 'center' });
+        }, [g, t] as const);
         const s = await waitForCanvas(page, `section[data-testid="${g}"] ${chartSelector(t)}`, hasData, { what: `showed data (${g} / ${t})` });
         expect(s.ink).toBeGreaterThan(s.coloured); // axes and labels too, not just the line
         charts++;

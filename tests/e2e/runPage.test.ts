@@ -181,7 +181,13 @@ describe('run page with 100 charts in Chromium', () => {
     // the marker sits in the middle of the plot, where its single tick is
     const where = await page.evaluate((sel) => {
       const c = document.querySelector(sel) as HTMLCanvasElement;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      // read a copy (the chart's own context is left alone)
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const cx = copy.getContext('2d', { willReadFrequently: true })!;
+      cx.drawImage(c, 0, 0);
+      const d = cx.getImageData(0, 0, c.width, c.height).data;
       let sx = 0, n = 0;
       for (let i = 0; i < d.length; i += 4) {
         if (d[i + 3] > 100 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) {
@@ -234,7 +240,12 @@ describe('run page with 100 charts in Chromium', () => {
     const inkTone = () =>
       page.evaluate((s) => {
         const c = document.querySelector(s) as HTMLCanvasElement;
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const copy = document.createElement('canvas');
+        copy.width = c.width;
+        copy.height = c.height;
+        const cx = copy.getContext('2d', { willReadFrequently: true })!;
+        cx.drawImage(c, 0, 0);
+        const d = cx.getImageData(0, 0, c.width, c.height).data;
         let light = 0, dark = 0;
         for (let i = 0; i < d.length; i += 4) {
           const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
