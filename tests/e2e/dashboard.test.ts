@@ -15,7 +15,7 @@ import {
   type CanvasStats, type Problems,
 } from '../helpers/browser';
 import { startDemo, type DemoHandle } from '../../server/demo/demoWriter';
-import { PALETTE } from '../../app/_components/tagGroups';
+import { runColors } from '../../app/compare/palette';
 
 // Requests a page may legitimately see cancelled: Next's RSC prefetches and the live subscription's
 // event stream, both torn down when the page navigates or reloads.
@@ -308,7 +308,8 @@ describe('dashboard in Chromium', () => {
     const { page } = o;
     await page.getByTestId('compare-page').waitFor();
     await mouseAway(page);
-    const [blue, orange] = [PALETTE[0], PALETTE[1]]; // colours follow the order in `runs`
+    const colors = runColors([ids.alice, ids.bob]); // colours follow the runs (their ids), not their order
+    const [blue, orange] = [colors.get(ids.alice)!, colors.get(ids.bob)!];
     const s = await waitForCanvas(page, chartSelector('train_gen_l1'), (x) => x.near[blue] >= MIN_DATA_PIXELS && x.near[orange] >= MIN_DATA_PIXELS, {
       colors: [blue, orange], what: 'showed both runs in their colours',
     });
@@ -320,7 +321,8 @@ describe('dashboard in Chromium', () => {
     expect(chips[1]).toContain('lr_g=4e-3');
     // chip colours are the line colours
     const chipColors = await page.$$eval('[data-testid="legend"] .chip i', (els) => els.map((e) => getComputedStyle(e).backgroundColor));
-    expect(chipColors).toEqual(['rgb(59, 91, 219)', 'rgb(232, 89, 12)']);
+    const rgb = (hex: string) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+    expect(chipColors).toEqual([rgb(blue), rgb(orange)]);
     // the config diff: only differing keys, the generator LR among them
     const diff = page.getByTestId('config-diff');
     await diff.locator('code', { hasText: 'optimizers.generator.lr' }).waitFor();
