@@ -22,6 +22,43 @@ interface SeriesState {
   lastValue: number | null;
   /** the series' multi-resolution summaries (pyramidWriter.ts) */
   pyr: PyramidState;
+  /**
+   * whether the series holds points from an event file / a metrics.csv (undefined: not looked up yet);
+   * kept only for runs that have both kinds of file (see oneSourcePerTag)
+   */
+  fromEvents?: boolean;
+  fromCsv?: boolean;
+}
+
+/** The rows of `c` whose tag is not in `drop` (indexes into c.tags), with the tag table renumbered. */
+function withoutTags(c: ScalarColumns, drop: Set<number>): ScalarColumns {
+  const remap = new Int32Array(c.tags.length).fill(-1);
+  const tags: string[] = [];
+  c.tags.forEach((t, i) => {
+    if (!drop.has(i)) remap[i] = tags.push(t) - 1;
+  });
+  let n = 0;
+  for (let i = 0; i < c.n; i++) if (remap[c.tag[i]] >= 0) n++;
+  const out: ScalarColumns = {
+    n,
+    tags,
+    tag: new Uint32Array(n),
+    step: new Float64Array(n),
+    wall: new Float64Array(n),
+    value: new Float64Array(n),
+    wallNull: c.wallNull ? new Uint8Array(n) : null,
+  };
+  for (let i = 0, j = 0; i < c.n; i++) {
+    const t = remap[c.tag[i]];
+    if (t < 0) continue;
+    out.tag[j] = t;
+    out.step[j] = c.step[i];
+    out.wall[j] = c.wall[i];
+    out.value[j] = c.value[i];
+    if (out.wallNull) out.wallNull[j] = c.wallNull![i];
+    j++;
+  }
+  return out;
 }
 
 export interface TableInput {
@@ -166,6 +203,7 @@ export class Store {
            columns = excluded.columns, rows = excluded.rows, all_nan = excluded.all_nan`,
       ),
       fileOffset: s.prepare('SELECT "offset" FROM source_files WHERE id = ?'),
+      fileIdsOfKind: s.prepare('SELECT id FROM source_files WHERE run_id = ? AND kind = ?').pluck(),
       pruneChanges: s.prepare('DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - ?'),
       runIdByKey: s.prepare('SELECT id FROM runs WHERE key = ?'),
       updateFile: s.prepare(
@@ -343,10 +381,17 @@ export class Store {
         if (!stored || stored.offset !== c.fromOffset) throw new StaleOffsetError(c.file.path, c.fromOffset, stored?.offset ?? null);
       }
       let changed: { tags: string[]; lastStep: number | null } | null = null;
-      const cols = c.columns ?? (c.scalars?.length ? toColumns(c.scalars) : null);
+      const cols = this.oneSourcePerTag(c.file, c.columns ?? (c.scalars?.length ? toColumns(c.scalars) : null));
       if (cols && cols.n > 0) {
         points = this.insertScalars(runId, c.file.id, c.file.tagPrefix, cols);
         changed = this.changedTags(c.file.tagPrefix, cols);
+        if (c.file.kind === 'tfevents' || c.file.kind === 'metrics_csv') {
+          for (const t of cols.tags) {
+            const st = this.seriesFor(runId, c.file.tagPrefix + t);
+            if (c.file.kind === 'tfevents') st.fromEvents = true;
+            else st.fromCsv = true;
+          }
+        }
       }
       if (c.plugins) {
         for (const [tag, plugin] of Object.entries(c.plugins)) this.stmts.setPlugin.run(plugin, runId, c.file.tagPrefix + tag, plugin);
@@ -379,6 +424,43 @@ export class Store {
       this.stmts.updateFile.run(c.offset, id.size, id.inode, id.mtimeMs, id.head, id.tail, JSON.stringify(c.state ?? null), Date.now(), c.file.id);
     });
     return { points };
+  }
+
+  /**
+   * One series per (run, tag) when a run's event file and its metrics.csv (a Lightning version folder
+   * holding both) carry the same values: the event file wins. A metrics.csv chunk loses the tags the run's
+   * event files already hold; an event-file chunk takes over tags that came from the CSV so far (their CSV
+   * points are removed: the CSV may have been read first, or before the event file appeared). Tags only the
+   * CSV has stay. Runs with one kind of file (every LaMa run) pay one indexed lookup per chunk.
+   */
+  private oneSourcePerTag(file: SourceFile, cols: ScalarColumns | null): ScalarColumns | null {
+    if (!cols || cols.n === 0 || (file.kind !== 'tfevents' && file.kind !== 'metrics_csv')) return cols;
+    const events = file.kind === 'tfevents';
+    const other = this.stmts.fileIdsOfKind.all(file.runId, events ? 'metrics_csv' : 'tfevents') as number[];
+    if (!other.length) return cols;
+    const hasOther = this.sqlite.prepare(`SELECT 1 FROM points WHERE series_id = ? AND file_id IN (${other.map(() => '?').join(',')}) LIMIT 1`);
+    const drop = new Set<number>();
+    const takeOver: number[] = [];
+    cols.tags.forEach((t, i) => {
+      const st = this.seriesFor(file.runId, file.tagPrefix + t);
+      if (st.n === 0) return;
+      if (events) {
+        st.fromCsv ??= !!hasOther.get(st.id, ...other);
+        if (st.fromCsv) takeOver.push(st.id);
+      } else {
+        st.fromEvents ??= !!hasOther.get(st.id, ...other);
+        if (st.fromEvents) drop.add(i);
+      }
+    });
+    if (takeOver.length) {
+      const del = this.sqlite.prepare(`DELETE FROM points WHERE series_id = ? AND file_id IN (${other.map(() => '?').join(',')})`);
+      for (const id of takeOver) del.run(id, ...other);
+      this.recomputeSeries(file.runId);
+      for (const id of takeOver) this.pyramid.rebuild(id);
+      refreshRunSummary(this.sqlite, file.runId);
+      this.series.clear(); // states re-read from the rows that remain
+    }
+    return drop.size ? withoutTags(cols, drop) : cols;
   }
 
   private insertScalars(runId: number, fileId: number, prefix: string, c: ScalarColumns): number {
