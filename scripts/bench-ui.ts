@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { openDb } from '../server/db/open';
 import { Store } from '../server/db/store';
 import { ingestPaths } from '../server/ingest/ingest';
@@ -38,7 +38,7 @@ import { rng } from '../server/demo/scenarios';
 import { groupTags } from '../app/_components/tagGroups';
 import { writeManyTagRun } from './bench/manyTagRun';
 import { freePort, startWatch, trpcClient } from '../tests/helpers/watchProcess';
-import { launchBrowser, newPage, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
+import { launchBrowser, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
 import { maxOf, minOf } from '../server/lib/reduce';
 
 const N = Number(process.env.BENCH_UI_POINTS ?? 200_000);
@@ -201,7 +201,7 @@ interface Sample {
 }
 
 async function measure(browser: Browser, url: string, wantCharts: number): Promise<Sample> {
-  const { context, page } = await newPage(browser);
+  const { context, page } = await benchPage(browser);
   const problems = collectProblems(page);
   await context.addInitScript({ content: PROBE });
   await page.goto(url, { waitUntil: 'commit' });
@@ -211,6 +211,15 @@ async function measure(browser: Browser, url: string, wantCharts: number): Promi
   await context.close();
   problems.assertNone(url);
   return s;
+}
+
+/**
+ * A fresh context (no cache) and page. bypassCSP: the dashboard's Content-Security-Policy has no
+ * 'unsafe-eval', and Playwright evaluates string predicates (waitForFunction) with eval in the page.
+ */
+async function benchPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1, bypassCSP: true });
+  return { context, page: await context.newPage() };
 }
 
 async function checkDrawn(page: Page, url: string): Promise<void> {
@@ -317,7 +326,8 @@ const EAGER = `(() => {
 const IDLE = `(() => {
   const st = window.__tti;
   if (!st) return null;
-  const charts = document.querySelectorAll('.chart canvas').length;
+  // a tag whose every value is NaN by LaMa's rule has nothing to draw (its chart says so)
+  const charts = [...document.querySelectorAll('.chart')].filter((c) => c.querySelector('canvas') && !c.querySelector('[data-testid="expected-nan"]')).length;
   const now = performance.now();
   if (!charts || st.canvases.size < charts || st.inflight > 0 || st.pending || st.ready < st.last || now - st.last < ${QUIET_MS}) return null;
   const until = st.ready;
@@ -325,6 +335,14 @@ const IDLE = `(() => {
   return {
     charts, slots: document.querySelectorAll('.slot').length, first: st.first, idle: until,
     longCount: long.length, longTotal: long.reduce((n, [, d]) => n + d, 0), blocking: long.reduce((n, [, d]) => n + Math.max(0, d - 50), 0),
+    where: (() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const series = st.fetches.filter((f) => f.url.includes('metrics.series'));
+      const r = (x) => Math.round(x);
+      return 'response ' + r(nav ? nav.responseEnd : 0) + ', DOMContentLoaded ' + r(nav ? nav.domContentLoadedEventEnd : 0) +
+        ', series requests ' + series.length + ' from ' + r(Math.min(...series.map((f) => f.start))) + ', first answered ' + r(Math.min(...series.map((f) => f.end))) +
+        ', last answered ' + r(Math.max(...series.map((f) => f.end))) + ', long tasks ' + long.map(([t, d]) => r(t) + '+' + r(d)).join(' ');
+    })(),
   };
 })()`;
 
@@ -349,6 +367,7 @@ const SETTLED = `(() => {
 })()`;
 
 interface ManySample {
+  where: string;
   charts: number;
   slots: number;
   first: number;
@@ -363,7 +382,7 @@ interface ManySample {
 }
 
 async function measureMany(browser: Browser, url: string, eager: boolean): Promise<ManySample> {
-  const { context, page } = await newPage(browser);
+  const { context, page } = await benchPage(browser);
   const problems = collectProblems(page);
   await context.addInitScript({ content: PROBE });
   if (eager) await context.addInitScript({ content: EAGER });
@@ -438,6 +457,7 @@ async function benchMany(dir: string): Promise<void> {
           `(${minOf(settles).toFixed(0)}–${maxOf(settles).toFixed(0)}, ${settles.length} changes; longest task ${f0(median(xs.map((s) => s.settleLongest)))} ms) | charts built ${xs[0].charts} of ${xs[0].slots}`,
       );
     };
+    if (process.env.BENCH_UI_VERBOSE) for (const [k, xs] of [['lazy', lazy], ['eager', eager]] as const) for (const s of xs) console.log(`   ${k}: first chart ${s.first.toFixed(0)}, idle ${s.idle.toFixed(0)}: ${s.where}`);
     row('lazy charts (the run page)', lazy);
     row('every chart eager (baseline)', eager);
     const m = (xs: ManySample[], f: (s: ManySample) => number) => median(xs.map(f));

@@ -33,21 +33,23 @@ export function zoomParam(z: { min: number; max: number } | null): string | null
 }
 
 /**
- * The smoothing slider moves at once; the charts follow a moment later (after 60 ms without a move, and
- * at least every 200 ms during a long drag), so dragging it end to end redraws a few times, not a hundred.
+ * The smoothing slider moves at once, and so do the charts for a single change (a click, an arrow key);
+ * while it is dragged the charts follow at most every 120 ms (and once more where it stops), so dragging
+ * it end to end redraws a few times, not a hundred.
  */
 function useSmoothing(value: number, set: Set): [number, (v: number) => void] {
+  const EVERY = 120;
   const [local, setLocal] = useState<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const since = useRef(0);
+  const lastFlush = useRef(-Infinity);
   const pending = useRef<number | null>(null);
   const flush = () => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-    since.current = 0;
     if (pending.current === null) return;
     const x = pending.current;
     pending.current = null;
+    lastFlush.current = performance.now();
     set({ smooth: x === 0.6 ? null : String(x) });
   };
   const flushRef = useRef(flush);
@@ -60,10 +62,9 @@ function useSmoothing(value: number, set: Set): [number, (v: number) => void] {
   const change = (x: number) => {
     setLocal(x);
     pending.current = x;
-    const now = performance.now();
-    if (!since.current) since.current = now;
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => flushRef.current(), now - since.current > 200 ? 0 : 60);
+    const since = performance.now() - lastFlush.current;
+    if (since >= EVERY) flushRef.current();
+    else if (!timer.current) timer.current = setTimeout(() => flushRef.current(), EVERY - since);
   };
   return [local ?? value, change];
 }

@@ -103,14 +103,38 @@ const LIGHT: ChartTheme = { dark: false, grid: 'rgba(0, 0, 0, 0.1)', tick: '#5c6
 const DARK: ChartTheme = { dark: true, grid: 'rgba(255, 255, 255, 0.13)', tick: '#aab2bd', text: '#dde1e6' };
 
 const DARK_QUERY = '(prefers-color-scheme: dark)';
+let darkQuery: MediaQueryList | null = null;
+const scheme = () => (darkQuery ??= window.matchMedia(DARK_QUERY));
 function subscribeScheme(cb: () => void): () => void {
-  const m = window.matchMedia(DARK_QUERY);
+  const m = scheme();
   m.addEventListener('change', cb);
   return () => m.removeEventListener('change', cb);
 }
 /** true when the system (or the browser's emulation) asks for a dark colour scheme */
 export function usePrefersDark(): boolean {
-  return useSyncExternalStore(subscribeScheme, () => window.matchMedia(DARK_QUERY).matches, () => false);
+  return useSyncExternalStore(subscribeScheme, () => scheme().matches, () => false);
+}
+
+// A segment's points as chart.js reads them, and its smoothed curve, kept while the segment's arrays live:
+// a smoothing change recomputes only the curve, a redraw for another reason (theme, LR) neither.
+type Pt = { x: number; y: number };
+const rawPoints = new WeakMap<number[], Pt[]>();
+const smoothPoints = new WeakMap<number[], { w: number; pts: Pt[] }>();
+function pointsOf(seg: { x: number[]; y: number[] }): Pt[] {
+  let pts = rawPoints.get(seg.y);
+  if (!pts || pts.length !== seg.y.length || (pts.length && pts[0].x !== seg.x[0])) {
+    pts = seg.x.map((x, j) => ({ x, y: seg.y[j] }));
+    rawPoints.set(seg.y, pts);
+  }
+  return pts;
+}
+function smoothedOf(seg: { x: number[]; y: number[] }, w: number): Pt[] {
+  const hit = smoothPoints.get(seg.y);
+  if (hit && hit.w === w && hit.pts.length === seg.y.length && (!hit.pts.length || hit.pts[0].x === seg.x[0])) return hit.pts;
+  const sm = debiasedEma(seg.y, w);
+  const pts = seg.x.map((x, j) => ({ x, y: sm[j] }));
+  smoothPoints.set(seg.y, { w, pts });
+  return pts;
 }
 
 function alpha(color: string, a: number): string {
@@ -124,14 +148,13 @@ function buildDatasets(p: LineChartProps): ChartDataset<'line', { x: number; y: 
   const out: ChartDataset<'line', { x: number; y: number }[]>[] = [];
   for (const s of p.series) {
     s.segments.forEach((seg, i) => {
-      const raw = seg.x.map((x, j) => ({ x, y: seg.y[j] }));
+      const raw = pointsOf(seg);
       // a lone point has no line to draw: a marker
       const lone = seg.x.length === 1;
       const common = { parsing: false as const, normalized: true, pointRadius: lone ? 4 : 0, pointHoverRadius: lone ? 5 : 3, pointBackgroundColor: s.color, yAxisID: 'y', spanGaps: false };
       if (p.smoothing > 0) {
-        const sm = debiasedEma(seg.y, p.smoothing);
         out.push({ ...common, label: `${s.label} (raw)`, data: raw, borderColor: alpha(s.color, 0.25), borderWidth: 1, _hover: false } as ChartDataset<'line', { x: number; y: number }[]>);
-        out.push({ ...common, label: i === 0 ? s.label : `${s.label} (segment ${i + 1})`, data: seg.x.map((x, j) => ({ x, y: sm[j] })), borderColor: s.color, borderWidth: 1.6 });
+        out.push({ ...common, label: i === 0 ? s.label : `${s.label} (segment ${i + 1})`, data: smoothedOf(seg, p.smoothing), borderColor: s.color, borderWidth: 1.6 });
       } else {
         out.push({ ...common, label: i === 0 ? s.label : `${s.label} (segment ${i + 1})`, data: raw, borderColor: s.color, borderWidth: 1.4 });
       }

@@ -9,7 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
 import { useTRPC } from '@/app/_components/trpc';
-import { EARLY } from '@/app/_components/useStartEarly';
+import { EARLY, useStartEarly } from '@/app/_components/useStartEarly';
 import { useUrlState } from '@/app/_components/useUrlState';
 import { useLive } from '@/app/_components/useLive';
 import LineChart, { type ChartSeries, type LrSeries } from '@/app/_components/LineChart';
@@ -332,6 +332,7 @@ interface ChartArgs {
   onPin: (tag: string) => void;
 }
 
+const CHART_POINTS = 1200;
 const chartHeight = (g: TagGroup) => (g.id === 'buckets' ? 150 : 240);
 
 /** One tag's chart: a placeholder until it nears the viewport, then its own data request and chart. */
@@ -345,7 +346,11 @@ function RunChart(a: ChartArgs) {
 
 function TagChart({ runId, runName, tag, group, index, v, set, lrFor, shadesFor, waitForLr, whatIf, pinned, onPin, visible }: ChartArgs & { visible: boolean }) {
   const trpc = useTRPC();
-  const q = useQuery(trpc.metrics.series.queryOptions({ runIds: [runId], tags: [tag], x: v.x, range: v.zoom ?? undefined, maxPoints: 2000 }));
+  // its own request (not held back for a batch), started during render: the first charts draw as soon as their data is in
+  // 1,200 points (min and max of 600 buckets: every spike kept) cover the chart's width at ~2 per pixel
+  const options = trpc.metrics.series.queryOptions({ runIds: [runId], tags: [tag], x: v.x, range: v.zoom ?? undefined, maxPoints: CHART_POINTS }, EARLY);
+  useStartEarly(options);
+  const q = useQuery(options);
   const small = group.id === 'buckets';
   const s = waitForLr && group.id !== 'lr' && !small ? undefined : (q.data?.series[0] as SeriesOut | undefined);
   const series = s ? [toChartSeries(s, PALETTE[index % PALETTE.length])] : [];
