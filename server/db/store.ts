@@ -1,6 +1,6 @@
 // The one place that writes to SQLite. Rows and the file offset that produced them commit in one
 // transaction, so a killed process leaves the database at a file boundary it can resume from.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import type { DbHandle } from './open';
 import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
@@ -101,7 +101,7 @@ const BATCH = 200;
 const SERIES_CACHE = 2048;
 
 export class Store {
-  private readonly sqlite: Database.Database;
+  private readonly sqlite: SqlDb;
   /** PRAGMA data_version when this process last wrote: a change means another process committed */
   private dataVersion = -1;
   private series = new Map<string, SeriesState>();
@@ -560,7 +560,7 @@ export class Store {
     return this.write(() => this.sqlite.prepare('DELETE FROM deleted_runs WHERE key = ? OR path = ?').run(key, path).changes > 0);
   }
 
-  private isDeletedStmt: Database.Statement | null = null;
+  private isDeletedStmt: SqlStatement | null = null;
   /** Whether the user deleted the run with this key, or the run that lived in this folder (a rescan asks per run). */
   isDeletedRun(key: string, path: string): boolean {
     this.isDeletedStmt ??= this.sqlite.prepare('SELECT 1 FROM deleted_runs WHERE key = ? OR path = ? LIMIT 1');
