@@ -26,7 +26,35 @@ function ensureChromium() {
   }
 }
 
+// PostgreSQL's server binaries for the team tests (tests/helpers/pgCluster.ts starts a throw-away cluster)
+function hasPostgres() {
+  if (process.env.LRSCOPE_PG_BIN) return fs.existsSync(`${process.env.LRSCOPE_PG_BIN}/initdb`);
+  const base = '/usr/lib/postgresql';
+  return fs.existsSync(base) && fs.readdirSync(base).some((v) => fs.existsSync(`${base}/${v}/bin/initdb`));
+}
+
+function ensurePostgres() {
+  if (hasPostgres()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error('PostgreSQL is missing for the team tests. Fix: sudo apt-get install -y postgresql');
+    process.exit(1);
+  }
+  console.log('PostgreSQL is missing: installing Debian\'s postgresql (apt-get install -y postgresql)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    r = spawnSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env });
+  }
+  if (r.status !== 0 || !hasPostgres()) {
+    console.error('Could not install PostgreSQL. Fix: apt-get update && apt-get install -y postgresql');
+    process.exit(1);
+  }
+}
+
 ensureChromium();
+ensurePostgres();
 execFileSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
 const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -17,5 +17,7 @@ export function packageRoot(): string {
 /** `--db FILE` beats `LRSCOPE_DB`, which beats `.lrscope/lrscope.db` under the working directory. */
 export function resolveDbPath(flag?: string): string {
   const chosen = flag ?? process.env.LRSCOPE_DB ?? path.join('.lrscope', 'lrscope.db');
+  // a PostgreSQL URL (postgres://user@host:port/db) is taken as it is
+  if (/^postgres(ql)?:\/\//i.test(chosen)) return chosen;
   return path.resolve(/*turbopackIgnore: true*/ chosen);
 }

@@ -1,7 +1,7 @@
 // The runs list as it was before run_summaries (commit 3597444 and earlier): every run's summary built in
 // JavaScript from per-run queries on each call, then filtered, sorted and paged in memory. Kept only so
 // `npm run bench:runs` can measure it beside the SQL query in the same run. Not used by the app.
-import type Database from 'better-sqlite3';
+import type { SqlDb } from '../../server/db/sqlDb';
 import type { Run, RunStatus } from '../../server/db/schema';
 
 const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_title AS runTitle, status,
@@ -14,7 +14,7 @@ const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_t
 const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
 
 type Severity = 'info' | 'warning' | 'critical';
-function findingCounts(sqlite: Database.Database): Map<number, Record<Severity, number>> {
+function findingCounts(sqlite: SqlDb): Map<number, Record<Severity, number>> {
   const rows = sqlite.prepare('SELECT run_id AS runId, severity, COUNT(*) AS n FROM findings GROUP BY run_id, severity').all() as { runId: number; severity: Severity; n: number }[];
   const out = new Map<number, Record<Severity, number>>();
   for (const r of rows) {
@@ -52,7 +52,7 @@ export interface RunSummary {
 }
 
 /** Every run's summary, or only run `onlyId`'s (the run page needs one, not all). */
-function listRunSummaries(sqlite: Database.Database, onlyId?: number): RunSummary[] {
+function listRunSummaries(sqlite: SqlDb, onlyId?: number): RunSummary[] {
   const runs = (
     onlyId === undefined
       ? sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY started_at, id`).all()
@@ -107,7 +107,7 @@ function sortValue(r: RunSummary, by: LegacySort): string | number | null {
 
 /** The old `runs.list` body. */
 export function legacyRunsList(
-  sqlite: Database.Database,
+  sqlite: SqlDb,
   input: { q?: string; status?: RunStatus[]; sort?: { by: LegacySort; dir: 'asc' | 'desc' }; limit: number; offset: number },
 ): { total: number; runs: RunSummary[] } {
   let runs = listRunSummaries(sqlite);

@@ -6,6 +6,7 @@ import { storageFault } from '../db/faults';
 import { resolveDbPath } from '../paths';
 import { CliError } from './args';
 import { maxOf } from '../lib/reduce';
+import { isPgUrl, openPgForCli } from '../db/pg/cli';
 
 export interface CliIO {
   out: (s: string) => void;
@@ -61,6 +62,7 @@ function foreign(h: DbHandle): boolean {
  */
 export function openForWrite(dbFlag: string | undefined): DbHandle {
   const file = resolveDbPath(dbFlag);
+  if (isPgUrl(file)) return openPgForCli(file, false);
   const dir = path.dirname(file);
   if (isDir(file)) throw new CliError(`${file} is a folder, not a database file: pass --db FOLDER/lrscope.db`);
   if (!fs.existsSync(dir)) {
@@ -87,6 +89,8 @@ export function openForWrite(dbFlag: string | undefined): DbHandle {
  */
 export function openForRead(dbFlag: string | undefined): DbHandle {
   const file = resolveDbPath(dbFlag);
+  // PostgreSQL: migrations are applied on open (a read-only role fails there with the server's message)
+  if (isPgUrl(file)) return openPgForCli(file, false);
   const dir = path.dirname(file);
   if (isDir(file)) throw new CliError(`${file} is a folder, not a database file: pass --db FOLDER/lrscope.db`);
   if (!fs.existsSync(file)) {

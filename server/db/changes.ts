@@ -1,6 +1,6 @@
 // Reading the change log (the `changes` table) that the live subscription follows. Written by the
 // store (data, run-added), status updates and findings; read here only.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 
 export interface ChangeRow {
   seq: number;
@@ -12,9 +12,9 @@ export interface ChangeRow {
   status: string | null;
 }
 
-const statements = new WeakMap<Database.Database, { after: Database.Statement; last: Database.Statement }>();
+const statements = new WeakMap<SqlDb, { after: SqlStatement; last: SqlStatement }>();
 
-function stmts(sqlite: Database.Database) {
+function stmts(sqlite: SqlDb) {
   let s = statements.get(sqlite);
   if (!s) {
     s = {
@@ -27,11 +27,11 @@ function stmts(sqlite: Database.Database) {
 }
 
 /** Changes after `seq`, oldest first, at most `limit`. */
-export function changesAfter(sqlite: Database.Database, seq: number, limit: number): ChangeRow[] {
+export function changesAfter(sqlite: SqlDb, seq: number, limit: number): ChangeRow[] {
   return stmts(sqlite).after.all(seq, limit) as ChangeRow[];
 }
 
 /** The newest change's sequence number (0 when the log is empty). */
-export function lastChangeSeq(sqlite: Database.Database): number {
+export function lastChangeSeq(sqlite: SqlDb): number {
   return (stmts(sqlite).last.get() as { s: number | null }).s ?? 0;
 }

@@ -1,5 +1,5 @@
 // Ingest errors, as `lrscope errors` and the API list them.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 
 export interface IngestErrorRow {
   id: number;
@@ -12,7 +12,7 @@ export interface IngestErrorRow {
   createdAt: number;
 }
 
-export function listErrors(sqlite: Database.Database, runId?: number): IngestErrorRow[] {
+export function listErrors(sqlite: SqlDb, runId?: number): IngestErrorRow[] {
   const where = runId === undefined ? '' : 'WHERE e.run_id = ?';
   return sqlite
     .prepare(

@@ -1,6 +1,6 @@
 // Diagnosis results in the database: the findings of a run are stored as a set that replaces the
 // previous one (a change event when the set changed).
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import type { Finding, Severity } from '../analysis/types';
 import { summariseFindings } from './runSummary';
 
@@ -8,7 +8,7 @@ function fingerprint(f: { kind: string; severity: string; startStep: number; end
   return f.map((x) => `${x.kind}/${x.severity}/${x.startStep}`).sort().join('|');
 }
 
-export function saveFindings(sqlite: Database.Database, runId: number, found: Finding[], now = Date.now()): void {
+export function saveFindings(sqlite: SqlDb, runId: number, found: Finding[], now = Date.now()): void {
   sqlite.transaction(() => {
     const before = sqlite.prepare('SELECT kind, severity, start_step AS startStep, end_step AS endStep FROM findings WHERE run_id = ?').all(runId) as {
       kind: string; severity: string; startStep: number; endStep: number;
@@ -27,7 +27,7 @@ export function saveFindings(sqlite: Database.Database, runId: number, found: Fi
   })();
 }
 
-export function listFindings(sqlite: Database.Database, runId: number): Finding[] {
+export function listFindings(sqlite: SqlDb, runId: number): Finding[] {
   const rows = sqlite
     .prepare('SELECT kind, severity, metrics, start_step AS startStep, end_step AS endStep, summary, evidence, suggestions FROM findings WHERE run_id = ? ORDER BY id')
     .all(runId) as { kind: Finding['kind']; severity: Severity; metrics: string; startStep: number; endStep: number; summary: string; evidence: string; suggestions: string }[];

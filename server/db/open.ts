@@ -7,12 +7,18 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema';
 import { packageRoot } from '../paths';
 import { refreshStaleSummaries } from './runSummary';
+import type { SqlDb, SqlDialect } from './sqlDb';
+import { isPgUrl, openPgDb, pgMigrationsFolder, pgPendingMigrations } from './pg/open';
+import { PgDatabase } from './pg/database';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 export interface DbHandle {
-  sqlite: Database.Database;
+  /** the database (better-sqlite3's, or PostgreSQL through the same synchronous API: pg/database.ts) */
+  sqlite: SqlDb;
   db: Db;
+  /** the file, or the PostgreSQL URL (password hidden) */
   file: string;
+  dialect?: SqlDialect;
   close(): void;
 }
 
@@ -24,7 +30,8 @@ function migrationsFolder(): string {
  * How many of lrscope's migrations the database has not had (all of them for a database lrscope never
  * wrote). Reads only: what read-only openers check instead of migrating.
  */
-export function pendingMigrations(sqlite: Database.Database): number {
+export function pendingMigrations(sqlite: SqlDb): number {
+  if (sqlite instanceof PgDatabase) return pgPendingMigrations(sqlite, readMigrationFiles({ migrationsFolder: pgMigrationsFolder() }));
   const all = readMigrationFiles({ migrationsFolder: migrationsFolder() });
   const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
   if (!hasTable) return all.length;
@@ -35,6 +42,11 @@ export function pendingMigrations(sqlite: Database.Database): number {
 
 /** Opens (creating when missing) the database, applies pending migrations, and sets pragmas. */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandle {
+  if (isPgUrl(file)) {
+    const h = openPgDb(file, opts);
+    if (!opts.readonly) refreshStaleSummaries(h.sqlite);
+    return h;
+  }
   if (file !== ':memory:' && !opts.readonly) fs.mkdirSync(/*turbopackIgnore: true*/ path.dirname(file), { recursive: true });
   const sqlite = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   // WAL: the watcher writes while the dashboard reads; NORMAL is durable across process crashes in WAL mode.
@@ -50,5 +62,5 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): DbHandl
     // runs from before run_summaries existed, or summarised by an older version, are summarised now
     refreshStaleSummaries(sqlite);
   }
-  return { sqlite, db, file, close: () => sqlite.close() };
+  return { sqlite, db, file, dialect: 'sqlite', close: () => sqlite.close() };
 }

@@ -1,5 +1,5 @@
 // Point queries. Rows come back in (tag, segment, step) order straight off the points primary key.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 
 export interface StoredPoint {
   tag: string;
@@ -11,7 +11,7 @@ export interface StoredPoint {
 }
 
 /** Iterates every stored point of a run (optionally only some tags) without loading them all. */
-export function* iteratePoints(sqlite: Database.Database, runId: number, tags?: string[]): Generator<StoredPoint> {
+export function* iteratePoints(sqlite: SqlDb, runId: number, tags?: string[]): Generator<StoredPoint> {
   const series = sqlite.prepare('SELECT id, tag FROM series WHERE run_id = ? ORDER BY tag').all(runId) as { id: number; tag: string }[];
   const wanted = tags?.length ? new Set(tags) : null;
   const stmt = sqlite.prepare('SELECT seg, step, wall_time AS w, value AS v FROM points WHERE series_id = ? ORDER BY seg, step, dup');
@@ -23,6 +23,6 @@ export function* iteratePoints(sqlite: Database.Database, runId: number, tags?: 
   }
 }
 
-export function tagsOfRun(sqlite: Database.Database, runId: number): string[] {
+export function tagsOfRun(sqlite: SqlDb, runId: number): string[] {
   return (sqlite.prepare('SELECT tag FROM series WHERE run_id = ? ORDER BY tag').all(runId) as { tag: string }[]).map((r) => r.tag);
 }

@@ -15,7 +15,7 @@
 // 4. NaN / ±Infinity markers (at most 1000, in order, as the raw path): exact, from the partial index
 //    `points_nonfinite` that holds only those points (reads ≤ 1000 rows), and only when the summaries say
 //    the range has some (n_bad).
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import { AGG_COLUMNS, BASE, FANOUT, TOP, addPoint, bucketSize, emptyAgg, foldInto, rowToAgg, type Agg } from './pyramid';
 
 export type XOf = (step: number, wall: number | null) => number | null;
@@ -47,18 +47,18 @@ const MAX_MARKERS = 1000;
 type RawPoint = [step: number, dup: number, wall: number | null, value: number | null];
 
 interface Stmts {
-  buckets: Database.Statement;
+  buckets: SqlStatement;
   /** only what a chunk in the middle needs (better-sqlite3 pays per column: 7 columns read ~3.5× faster than 17) */
-  thin: Database.Statement;
-  thinWall: Database.Statement;
-  raw: Database.Statement;
-  rawNoWall: Database.Statement;
-  nonFinite: Database.Statement;
+  thin: SqlStatement;
+  thinWall: SqlStatement;
+  raw: SqlStatement;
+  rawNoWall: SqlStatement;
+  nonFinite: SqlStatement;
 }
 
-const STMTS = new WeakMap<Database.Database, Stmts>();
+const STMTS = new WeakMap<SqlDb, Stmts>();
 
-function stmts(sqlite: Database.Database): Stmts {
+function stmts(sqlite: SqlDb): Stmts {
   let s = STMTS.get(sqlite);
   if (!s) {
     const cols = `idx, ${AGG_COLUMNS}`;
@@ -117,7 +117,7 @@ interface Seg {
 class Reader {
   private s: Stmts;
   constructor(
-    sqlite: Database.Database,
+    sqlite: SqlDb,
     private seriesId: number,
     private xOf: XOf,
     /** x depends on wall times (else wall times are not read for min / max) */
@@ -300,7 +300,7 @@ export function chunkPlan(n: number, chunks: number): { chunk: number; level: nu
  * the store): the caller reads the raw points then.
  */
 export function readSeriesPyramid(
-  sqlite: Database.Database,
+  sqlite: SqlDb,
   seriesId: number,
   lastSeg: number,
   xOf: XOf,

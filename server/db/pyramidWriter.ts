@@ -2,7 +2,7 @@
 // summaries of a batch commit with its points. Per point only the open level-1 bucket changes in memory;
 // a bucket that fills is written once and folded into its parent, and at the end of a batch the open bucket
 // of every level (its completed children plus the open child) is written. Old buckets are never re-read.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import { AGG_COLUMNS, BASE, FANOUT, LEVELS, addPoint, bucketSize, writeAggRow, emptyAgg, foldInto, resetAgg, rowToAgg, type Agg } from './pyramid';
 
 export interface PyramidState {
@@ -23,7 +23,7 @@ export class PyramidWriter {
   /** bind values of one row, reused (better-sqlite3 reads them during run()) */
   private row: unknown[] = new Array(20);
 
-  constructor(private readonly sqlite: Database.Database) {
+  constructor(private readonly sqlite: SqlDb) {
     this.stmts = {
       upsert: sqlite.prepare(`INSERT OR REPLACE INTO series_summary (series_id, seg, level, idx, ${AGG_COLUMNS}) VALUES (${Array(20).fill('?').join(',')})`),
       lastLevel1: sqlite

@@ -1,6 +1,6 @@
 // A run as the analysis sees it: every tag with a role, at full resolution, with restart segments and
 // wall times, the GPU samples and the logged LR tags (plain arrays, no SQL types).
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import { getRun } from './runs';
 import { bucketSize, LEVELS } from './pyramid';
 import { classifyTag } from '../domain/tags';
@@ -49,7 +49,7 @@ function fromRows(tag: string, rows: Row[]): SeriesInput {
  * step (NaN when it holds none), plus the first non-finite points themselves (a divergence needs its
  * exact step; the partial index over non-finite points makes that a seek).
  */
-function loadSummarised(sqlite: Database.Database, seriesId: number, tag: string, n: number): SeriesInput {
+function loadSummarised(sqlite: SqlDb, seriesId: number, tag: string, n: number): SeriesInput {
   let level = 1;
   while (level < LEVELS && n / bucketSize(level) > SUMMARY_POINTS) level++;
   const rows = sqlite
@@ -69,7 +69,7 @@ function loadSummarised(sqlite: Database.Database, seriesId: number, tag: string
 }
 
 /** The logged epoch counter reduced to the first step of each epoch (all the analysis needs from it). */
-function loadEpochStarts(sqlite: Database.Database, seriesId: number): SeriesInput {
+function loadEpochStarts(sqlite: SqlDb, seriesId: number): SeriesInput {
   const rows = sqlite
     .prepare('SELECT MIN(step) AS step, value FROM points WHERE series_id = ? AND value IS NOT NULL GROUP BY value ORDER BY step')
     .raw(true)
@@ -78,7 +78,7 @@ function loadEpochStarts(sqlite: Database.Database, seriesId: number): SeriesInp
 }
 
 /** The run as the detectors see it: every tag with a role, full resolution, segments and wall times. */
-export function loadRunData(sqlite: Database.Database, runId: number): RunData | null {
+export function loadRunData(sqlite: SqlDb, runId: number): RunData | null {
   const run = getRun(sqlite, runId);
   if (!run) return null;
   const tags = sqlite.prepare('SELECT id, tag, last_step AS l, n_points AS n FROM series WHERE run_id = ?').all(runId) as { id: number; tag: string; l: number | null; n: number }[];

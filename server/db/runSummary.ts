@@ -7,7 +7,7 @@
 // - with each set of findings: counts by severity and the kinds;
 // - recomputed from the stored rows when a file's rows are dropped, and when the database opens with
 //   summaries of an older SUMMARY_VERSION (or runs that have none: databases from before this table).
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import type { GpuSample } from '../ingest/types';
 import type { ScalarColumns } from '../ingest/scalarColumns';
 import { betterCheckpointTag, checkpointMetric } from '../domain/checkpointMetric';
@@ -21,7 +21,7 @@ type Severity = (typeof SEVERITIES)[number];
 // finite values only: SQLite stores ±Infinity as they are, and 9e999 reads as Infinity
 const FINITE = 'value > -9e999 AND value < 9e999';
 
-function prepare(s: Database.Database) {
+function prepare(s: SqlDb) {
   return {
     ensure: s.prepare(`INSERT INTO run_summaries (run_id, version) VALUES (?, ${SUMMARY_VERSION}) ON CONFLICT (run_id) DO NOTHING`),
     fromSeries: s.prepare(
@@ -57,8 +57,8 @@ function prepare(s: Database.Database) {
   };
 }
 
-const STMTS = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-function stmts(s: Database.Database): ReturnType<typeof prepare> {
+const STMTS = new WeakMap<SqlDb, ReturnType<typeof prepare>>();
+function stmts(s: SqlDb): ReturnType<typeof prepare> {
   let st = STMTS.get(s);
   if (!st) STMTS.set(s, (st = prepare(s)));
   return st;
@@ -78,7 +78,7 @@ function beats(mode: 'min' | 'max', value: number, step: number, best: Best): bo
   return mode === 'max' ? value > best.value : value < best.value;
 }
 
-function scanBest(s: Database.Database, runId: number, tag: string, mode: 'min' | 'max'): Best {
+function scanBest(s: SqlDb, runId: number, tag: string, mode: 'min' | 'max'): Best {
   const st = stmts(s);
   const row = (mode === 'max' ? st.bestMax : st.bestMin).get(runId, tag) as { value: number; step: number } | undefined;
   return { tag, mode, value: row?.value ?? null, step: row?.step ?? null };
@@ -89,7 +89,7 @@ function scanBest(s: Database.Database, runId: number, tag: string, mode: 'min' 
  * `prefix` is the file's series-name prefix (tags in `scalars` are without it).
  */
 export function summariseChunk(
-  s: Database.Database,
+  s: SqlDb,
   runId: number,
   prefix: string,
   scalars: ScalarColumns | null | undefined,
@@ -157,7 +157,7 @@ export function findingFacts(found: readonly { kind: string; severity: Severity 
 }
 
 /** Called by saveFindings inside the transaction that replaced a run's findings. */
-export function summariseFindings(s: Database.Database, runId: number, found: readonly { kind: string; severity: Severity }[]): void {
+export function summariseFindings(s: SqlDb, runId: number, found: readonly { kind: string; severity: Severity }[]): void {
   const st = stmts(s);
   const { counts, kinds } = findingFacts(found);
   st.ensure.run(runId);
@@ -165,7 +165,7 @@ export function summariseFindings(s: Database.Database, runId: number, found: re
 }
 
 /** Recomputes a run's summary from the stored rows (after rows were dropped; old summaries). */
-export function refreshRunSummary(s: Database.Database, runId: number): void {
+export function refreshRunSummary(s: SqlDb, runId: number): void {
   const st = stmts(s);
   s.transaction(() => {
     st.ensure.run(runId);
@@ -180,7 +180,7 @@ export function refreshRunSummary(s: Database.Database, runId: number): void {
 }
 
 /** Brings every run's summary to SUMMARY_VERSION (runs from before the table, or an older version). */
-export function refreshStaleSummaries(s: Database.Database): number {
+export function refreshStaleSummaries(s: SqlDb): number {
   const ids = stmts(s).stale.all() as number[];
   if (ids.length) s.transaction(() => ids.forEach((id) => refreshRunSummary(s, id)))();
   return ids.length;

@@ -1,6 +1,6 @@
 // Read queries about runs, shared by the CLI and the API.
 import path from 'node:path';
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import type { Run, RunStatus } from './schema';
 import { deriveStatus, type StatusFacts } from '../domain/status';
 
@@ -11,7 +11,7 @@ const RUN_COLUMNS = `id, key, name, path, kind, config_name AS configName, run_t
   val_check_interval AS valCheckInterval, log_every_n_steps AS logEveryNSteps, gradient_clip_val AS gradientClipVal,
   scheduler, config, hparams, overrides`;
 
-export function getRun(sqlite: Database.Database, id: number): Run | undefined {
+export function getRun(sqlite: SqlDb, id: number): Run | undefined {
   return sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as Run | undefined;
 }
 
@@ -20,7 +20,7 @@ export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
 export class RunLookupError extends Error {}
 
 /** `<run>` on the command line: an id, a unique name, or a path (the run folder or one of its files' folders). */
-export function resolveRunRef(sqlite: Database.Database, ref: string): Run {
+export function resolveRunRef(sqlite: SqlDb, ref: string): Run {
   if (/^\d+$/.test(ref)) {
     const r = getRun(sqlite, Number(ref));
     if (r) return r;
@@ -41,7 +41,7 @@ export function resolveRunRef(sqlite: Database.Database, ref: string): Run {
 }
 
 /** Recomputes a run's status from what is stored (see domain/status.ts) and saves it when it changed. */
-export function refreshStatus(sqlite: Database.Database, runId: number, now: number, missing = false): RunStatus {
+export function refreshStatus(sqlite: SqlDb, runId: number, now: number, missing = false): RunStatus {
   const r = getRun(sqlite, runId);
   if (!r) return 'unknown';
   const agg = sqlite
@@ -71,7 +71,7 @@ export function refreshStatus(sqlite: Database.Database, runId: number, now: num
 }
 
 /** Median gap between the last wall times of the run's busiest series (its usual write interval). */
-function writeInterval(sqlite: Database.Database, runId: number): number | null {
+function writeInterval(sqlite: SqlDb, runId: number): number | null {
   const s = sqlite
     .prepare('SELECT id FROM series WHERE run_id = ? ORDER BY n_points DESC LIMIT 1')
     .get(runId) as { id: number } | undefined;
@@ -99,7 +99,7 @@ export interface CompareSummary {
 }
 
 /** The summary row of the comparison page: best checkpoint metric and where, last losses, speed, GPU. */
-export function compareSummary(sqlite: Database.Database, runId: number): CompareSummary {
+export function compareSummary(sqlite: SqlDb, runId: number): CompareSummary {
   const series = sqlite.prepare('SELECT id, tag, last_value AS v, first_step AS f, last_step AS l FROM series WHERE run_id = ?').all(runId) as {
     id: number; tag: string; v: number | null; f: number | null; l: number | null;
   }[];

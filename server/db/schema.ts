@@ -258,6 +258,11 @@ export const sourceFiles = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    /**
+     * the machine (or file-system namespace) the path belongs to: a file is (host, path). '' = this machine
+     * (a local SQLite database); on a shared PostgreSQL each writer's `--host` (default: its host name)
+     */
+    host: text('host').notNull().default(''),
     path: text('path').notNull(),
     kind: text('kind', { enum: FILE_KINDS }).notNull(),
     /** bytes ingested so far: the next read starts here */
@@ -276,7 +281,7 @@ export const sourceFiles = sqliteTable(
     tagPrefix: text('tag_prefix').notNull().default(''),
     ingestedAt: integer('ingested_at'),
   },
-  (t) => [uniqueIndex('source_files_path').on(t.path), index('source_files_run').on(t.runId)],
+  (t) => [uniqueIndex('source_files_host_path').on(t.host, t.path), index('source_files_run').on(t.runId)],
 );
 
 export const ingestErrors = sqliteTable(

@@ -1,5 +1,5 @@
 // metrics.series: points of some tags of some runs on a chosen x axis, downsampled per restart segment.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import { minMaxDownsample } from '../analysis/downsample';
 import { getRun } from './runs';
 import { readSeriesPyramid, type ReadStats } from './pyramidRead';
@@ -50,7 +50,7 @@ interface Columns {
   value: (number | null)[];
 }
 
-function readColumns(sqlite: Database.Database, seriesId: number, steps: { lo: number; hi: number } | null, withWall: boolean): Columns {
+function readColumns(sqlite: SqlDb, seriesId: number, steps: { lo: number; hi: number } | null, withWall: boolean): Columns {
   const where = steps ? 'series_id = ? AND step BETWEEN ? AND ?' : 'series_id = ?';
   const args = steps ? [seriesId, steps.lo, steps.hi] : [seriesId];
   // two primary-key seeks (a MIN and a MAX alone are O(log n)); one segment needs no seg column
@@ -92,7 +92,7 @@ function inOrder(c: Columns): boolean {
 }
 
 /** x = f(step, wall) for a run; null when the axis is not available for this run. */
-export function xMapper(sqlite: Database.Database, runId: number, axis: XAxis): { axis: XAxis; f: (step: number, wall: number | null) => number | null; fromStep?: (x: number) => number } {
+export function xMapper(sqlite: SqlDb, runId: number, axis: XAxis): { axis: XAxis; f: (step: number, wall: number | null) => number | null; fromStep?: (x: number) => number } {
   const run = getRun(sqlite, runId);
   if (axis === 'samples' && run?.batchSize) {
     const bs = run.batchSize;
@@ -111,7 +111,7 @@ export function xMapper(sqlite: Database.Database, runId: number, axis: XAxis): 
 }
 
 /** LaMa's epoch length is limit_train_batches; otherwise learn it from the logged `epoch` tag. */
-function stepsPerEpoch(sqlite: Database.Database, runId: number, limit: number | null): number | null {
+function stepsPerEpoch(sqlite: SqlDb, runId: number, limit: number | null): number | null {
   if (limit !== null && limit > 1) return limit;
   const s = sqlite.prepare("SELECT id FROM series WHERE run_id = ? AND tag = 'epoch'").get(runId) as { id: number } | undefined;
   if (!s) return null;
@@ -133,12 +133,12 @@ export interface SeriesReadOptions {
  * A series without summaries (a database from before them, until the store rebuilds them) and
  * `opts.raw` read the raw points.
  */
-export function querySeries(sqlite: Database.Database, q: SeriesQuery, opts: SeriesReadOptions = {}): SeriesOut[] {
+export function querySeries(sqlite: SqlDb, q: SeriesQuery, opts: SeriesReadOptions = {}): SeriesOut[] {
   // one read transaction: the series rows and their points come from the same snapshot
   return sqlite.transaction(() => querySeriesIn(sqlite, q, opts))();
 }
 
-function querySeriesIn(sqlite: Database.Database, q: SeriesQuery, opts: SeriesReadOptions): SeriesOut[] {
+function querySeriesIn(sqlite: SqlDb, q: SeriesQuery, opts: SeriesReadOptions): SeriesOut[] {
   const out: SeriesOut[] = [];
   const seriesStmt = sqlite.prepare('SELECT id, segment FROM series WHERE run_id = ? AND tag = ?');
   for (const runId of q.runIds) {

@@ -1,8 +1,8 @@
 // How many of some (run, tag) pairs have a stored series: what a series request will return, priced
 // before anything is read (server/api/budget.ts).
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 
-export function countSeries(sqlite: Database.Database, runIds: number[], tags: string[]): number {
+export function countSeries(sqlite: SqlDb, runIds: number[], tags: string[]): number {
   if (!runIds.length || !tags.length) return 0;
   const runs = [...new Set(runIds)];
   const names = [...new Set(tags)];

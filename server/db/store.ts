@@ -1,6 +1,6 @@
 // The one place that writes to SQLite. Rows and the file offset that produced them commit in one
 // transaction, so a killed process leaves the database at a file boundary it can resume from.
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sqlDb';
 import type { DbHandle } from './open';
 import type { RunKind, RunStatus, FileKind, SourceFile } from './schema';
 import type { GpuSample, ReadIssue, ScalarRecord } from '../ingest/types';
@@ -10,6 +10,7 @@ import { refreshRunSummary, summariseChunk } from './runSummary';
 import { refreshStatus } from './runs';
 import { saveFindings } from './findings';
 import type { Finding } from '../analysis/types';
+import { fileHost } from './pg/host';
 
 interface SeriesState {
   id: number;
@@ -138,7 +139,7 @@ const BATCH = 200;
 const SERIES_CACHE = 2048;
 
 export class Store {
-  private readonly sqlite: Database.Database;
+  private readonly sqlite: SqlDb;
   /** PRAGMA data_version when this process last wrote: a change means another process committed */
   private dataVersion = -1;
   private series = new Map<string, SeriesState>();
@@ -147,8 +148,12 @@ export class Store {
   /** bind values of one multi-row point INSERT, reused */
   private rowBuf: (number | null)[] = new Array(BATCH * 7).fill(null);
 
-  constructor(readonly handle: DbHandle) {
+  /** the machine this store's file paths belong to: a file is (host, path). See fileHost(). */
+  readonly host: string;
+
+  constructor(readonly handle: DbHandle, opts: { host?: string } = {}) {
     this.sqlite = handle.sqlite;
+    this.host = opts.host ?? fileHost(handle);
     this.stmts = this.prepare();
     this.pyramid = new PyramidWriter(this.sqlite);
     // a database from before the series summaries: build them once (until then reads use the raw points)
@@ -221,7 +226,7 @@ export class Store {
       insertChange: s.prepare('INSERT INTO changes (run_id, kind, last_step, tags, status, created_at) VALUES (?,?,?,?,?,?)'),
       getStatus: s.prepare('SELECT status FROM runs WHERE id = ?'),
       // the watcher looks a file up on every change event: prepared once
-      getFile: s.prepare(`SELECT ${FILE_COLUMNS} FROM source_files WHERE path = ?`),
+      getFile: s.prepare(`SELECT ${FILE_COLUMNS} FROM source_files WHERE host = ? AND path = ?`),
       filesOfRun: s.prepare(`SELECT ${FILE_COLUMNS} FROM source_files WHERE run_id = ? ORDER BY path`),
       clearIssues: s.prepare('DELETE FROM ingest_errors WHERE path = ? AND reason LIKE ?'),
       insertIssue: s.prepare(
@@ -279,13 +284,13 @@ export class Store {
       return this.getFile(path)!;
     }
     this.sqlite
-      .prepare('INSERT INTO source_files (run_id, path, kind, tag_prefix) VALUES (?,?,?,?)')
-      .run(runId, path, kind, tagPrefix);
+      .prepare('INSERT INTO source_files (run_id, host, path, kind, tag_prefix) VALUES (?,?,?,?,?)')
+      .run(runId, this.host, path, kind, tagPrefix);
     return this.getFile(path)!;
   }
 
   getFile(path: string): SourceFile | undefined {
-    return this.stmts.getFile.get(path) as SourceFile | undefined;
+    return this.stmts.getFile.get(this.host, path) as SourceFile | undefined;
   }
 
   filesOfRun(runId: number): SourceFile[] {
@@ -642,7 +647,7 @@ export class Store {
     return this.write(() => this.sqlite.prepare('DELETE FROM deleted_runs WHERE key = ? OR path = ?').run(key, path).changes > 0);
   }
 
-  private isDeletedStmt: Database.Statement | null = null;
+  private isDeletedStmt: SqlStatement | null = null;
   /** Whether the user deleted the run with this key, or the run that lived in this folder (a rescan asks per run). */
   isDeletedRun(key: string, path: string): boolean {
     this.isDeletedStmt ??= this.sqlite.prepare('SELECT 1 FROM deleted_runs WHERE key = ? OR path = ? LIMIT 1');

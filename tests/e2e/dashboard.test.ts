@@ -276,7 +276,8 @@ describe('dashboard in Chromium', () => {
     const sel = chartSelector('train_gen_l1');
     await mouseAway(page);
     const full = await waitForCanvas(page, sel, hasData, { what: 'showed data' });
-    const ranged = page.waitForRequest((r) => trpcInputs(r, 'metrics.series').some((i) => (i as { range?: unknown }).range));
+    // each chart asks for its own data: the request of this chart's zoomed range
+    const ranged = page.waitForRequest((r) => trpcInputs(r, 'metrics.series').some((i) => (i as { range?: unknown; tags: string[] }).range && (i as { tags: string[] }).tags.includes('train_gen_l1')));
     await dragZoom(page, 'train_gen_l1', 0.35, 0.65);
     const req = await ranged;
     const zoom = await until(() => searchParam(page, 'zoom'), 5000, 50);
@@ -398,7 +399,9 @@ describe('dashboard in Chromium', () => {
     await setCheckbox(page, 'log-y', true);
     await until(() => searchParam(page, 'x') === 'epoch' && searchParam(page, 'smooth') === '0.9' && searchParam(page, 'log') === '1', 5000, 50);
     await waitForCanvas(page, sel, (x) => hasData(x) && x.hash !== initial.hash, { what: 'changed with the view' });
-    const ranged = page.waitForRequest((r) => trpcInputs(r, 'metrics.series').some((i) => (i as { range?: unknown; x?: string }).range && (i as { x?: string }).x === 'epoch'));
+    const ranged = page.waitForRequest((r) =>
+      trpcInputs(r, 'metrics.series').some((i) => (i as { range?: unknown; x?: string; tags: string[] }).range && (i as { x?: string }).x === 'epoch' && (i as { tags: string[] }).tags.includes('train_gen_l1')),
+    );
     await dragZoom(page, 'train_gen_l1', 0.3, 0.7);
     // the zoomed answer must have arrived (and then be drawn) before the picture counts as settled
     await (await ranged).response();

@@ -55,18 +55,28 @@ describe('diagnosis on the run page', () => {
     // the finding shades its step range on the charts of its metrics; the what-if LR is drawn on top
     const metric = (await api.findings.list.query({ runId: run.id })).find((f) => f.kind === 'oscillation')!.metrics.find((m) => m.startsWith('train_gen_'))!;
     const sel = chartSelector(metric);
+    // a chart redraws while it is on screen (off-screen ones catch up when scrolled back): bring it there before reading it
+    const show = (title: string) =>
+      page.evaluate((t) => {
+        const box = [...document.querySelectorAll('.chart[data-title]')].find((e) => e.getAttribute('data-title') === t);
+        (box?.closest('.slot') ?? box)?.scrollIntoView({ block: 'center' });
+      }, title);
+    await show(metric);
     const before = await waitForCanvas(page, sel, (s) => s.coloured > MIN_DATA_PIXELS, { colors: [WHAT_IF], what: 'drew its data' });
     await suggestion.getByTestId('what-if').click(); // state lives in the URL: it flips once the URL did
     await page.waitForURL(/whatif=/);
+    await show(metric);
     const after = await waitForCanvas(page, sel, (s) => s.hash !== before.hash, { colors: [WHAT_IF], what: 'changed for the what-if overlay' });
     expect(after.near[WHAT_IF]).toBeGreaterThan(before.near[WHAT_IF] + 20);
     // stock LaMa logs no LR: the learning-rate chart shows the config's LRs, and the what-if beside them
     const lrChart = chartSelector('learning rate (config)');
+    await show('learning rate (config)');
     const lrStats = await waitForCanvas(page, lrChart, (s) => (s.near[WHAT_IF] ?? 0) > 20, { colors: [WHAT_IF], what: 'drew the what-if LR next to the config LR' });
     expect(lrStats.coloured).toBeGreaterThan(lrStats.near[WHAT_IF]);
     // unticking removes it again
     await suggestion.getByTestId('what-if').click();
     await page.waitForURL((u) => !u.search.includes('whatif='));
+    await show(metric);
     await waitForCanvas(page, sel, (s) => (s.near[WHAT_IF] ?? 0) <= before.near[WHAT_IF] + 5, { colors: [WHAT_IF], what: 'dropped the what-if overlay' });
     expect(await canvasStats(page, sel)).not.toBeNull();
     problems.assertNone('run page with findings');

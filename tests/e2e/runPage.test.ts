@@ -98,6 +98,31 @@ describe('run page with 100 charts in Chromium', () => {
     problems.assertNone('run page');
   });
 
+  it('a smoothing change redraws the charts on screen only; an off-screen chart catches up when it is scrolled back', async () => {
+    const { page, problems } = await open(`/runs/${runId}`);
+    const top = chartSelector('train_gen_l1');
+    const before = await drawn(page, 'train_gen_l1');
+    const other = groupTags(tags).find((g) => g.id === 'other')!;
+    const far = other.tags[other.tags.length - 1];
+    const farBefore = await drawn(page, far); // scrolled to the end: train_gen_l1 is far off-screen, still built
+    expect(await page.locator(top).count()).toBe(1);
+    // drag the slider across its range (many input events), ending at 0.95
+    const box = (await page.getByTestId('smoothing').boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 30; i++) await page.mouse.move(box.x + 2 + ((box.width - 4) * i) / 30, box.y + box.height / 2);
+    await page.mouse.up();
+    await page.getByTestId('smoothing').fill('0.95');
+    await until(() => new URL(page.url()).searchParams.get('smooth') === '0.95', 5000, 50);
+    await waitForCanvas(page, chartSelector(far), (x) => hasData(x) && x.hash !== farBefore.hash, { what: 'redrew with the new smoothing (on screen)' });
+    // the chart off-screen was not redrawn …
+    expect((await canvasStats(page, top))!.hash).toBe(before.hash);
+    // … until it is on screen again
+    await drawn(page, 'train_gen_l1');
+    await waitForCanvas(page, top, (x) => hasData(x) && x.hash !== before.hash, { what: 'redrew with the new smoothing once scrolled back' });
+    problems.assertNone('smoothing on screen only');
+  });
+
   it('search finds a chart among 100 (text and /regex/), across every group, and is kept in the URL', async () => {
     const { page, problems } = await open(`/runs/${runId}`);
     await page.getByTestId('tag-search').fill('aux_42');

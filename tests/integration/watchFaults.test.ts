@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import type { SqlDb } from '../../server/db/sqlDb';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { RunWatcher } from '../../server/watch/watcher';
@@ -20,7 +21,7 @@ import { encodeScalarEvent, eventRecord } from '../../server/ingest/tfeventsWrit
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a database holds, independent of row ids and insertion order. */
-function snapshot(sqlite: Database.Database): string {
+function snapshot(sqlite: SqlDb): string {
   const points = sqlite
     .prepare(
       `SELECT r.name, s.tag, p.seg, p.step, p.dup, p.wall_time, p.value FROM points p JOIN series s ON s.id = p.series_id
@@ -47,7 +48,7 @@ function snapshot(sqlite: Database.Database): string {
   return JSON.stringify({ points, series, summary, gpu, tables, files });
 }
 
-function totalPoints(sqlite: Database.Database): number {
+function totalPoints(sqlite: SqlDb): number {
   return (sqlite.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import type { SqlDb } from '../../server/db/sqlDb';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { RunWatcher } from '../../server/watch/watcher';
@@ -22,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Points = Map<string, [number, number][]>;
 
-function pointsOf(sqlite: Database.Database, runName: string): Points {
+function pointsOf(sqlite: SqlDb, runName: string): Points {
   const rows = sqlite
     .prepare(
       `SELECT s.tag, p.step, p.value FROM points p JOIN series s ON s.id = p.series_id JOIN runs r ON r.id = s.run_id

@@ -250,6 +250,9 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
               </div>
             </section>
           ) : null}
+          <div id="g-findings">
+            <FindingsPanel findings={(findings.data ?? []) as Finding[]} whatIf={whatIf} onWhatIf={(k) => set({ whatif: k, lr: null })} />
+          </div>
           {matcher.active && matching === 0 ? <p className="muted" data-testid="no-match">No chart matches “{deferredQuery}”.</p> : null}
           {sections.map((s) =>
             s.group!.id === 'other' ? null : (
@@ -263,9 +266,6 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
           {sections.filter((s) => s.group!.id === 'other').map((s) => (
             <MetricGroup key={s.id} section={s} folded={folded.has(s.id)} onFold={(f) => setFold(s.id, f)} searching={matcher.active} chart={chartProps} />
           ))}
-          <div id="g-findings">
-            <FindingsPanel findings={(findings.data ?? []) as Finding[]} whatIf={whatIf} onWhatIf={(k) => set({ whatif: k, lr: null })} />
-          </div>
           <ValidationTables runId={id} />
           <div id="g-config"><ConfigTree config={r.config} overrides={r.overrides} /></div>
           <Samples runId={id} />

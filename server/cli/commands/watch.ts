@@ -129,7 +129,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-function runsUnder(sqlite: import('better-sqlite3').Database, roots: string[]): number {
+function runsUnder(sqlite: import('../../db/sqlDb').SqlDb, roots: string[]): number {
   const abs = roots.map((r) => path.resolve(r));
   const rows = sqlite.prepare('SELECT path FROM runs').all() as { path: string }[];
   return rows.filter((r) => abs.some((a) => r.path === a || r.path.startsWith(a + path.sep))).length;

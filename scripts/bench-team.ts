@@ -1,0 +1,102 @@
+// npm run bench:team — the team set-up's numbers (issue 12): points/s of `ingest` into PostgreSQL beside
+// SQLite on the same generated event file, and metrics.series p95 on PostgreSQL. A throw-away PostgreSQL
+// cluster is started for it (tests/helpers/pgCluster.ts) and removed after.
+//   BENCH_POINTS (default 2,000,000): points in the file; BENCH_QUERIES (default 200)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb } from '../server/db/open';
+import { Store } from '../server/db/store';
+import { ingestPaths } from '../server/ingest/ingest';
+import { querySeries } from '../server/db/series';
+import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../server/ingest/tfeventsWriter';
+import { startPgCluster } from '../tests/helpers/pgCluster';
+
+const N = Number(process.env.BENCH_POINTS ?? 2_000_000);
+const Q = Number(process.env.BENCH_QUERIES ?? 200);
+const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet_pl', 'train_discr_adv', 'train_adv_discr_real_out', 'train_adv_discr_fake_out', 'train_adv_discr_real_gp'];
+
+function generate(dir: string): string {
+  const t0 = 1_795_000_000;
+  const file = path.join(dir, 'tb', eventFileName(t0, 'bench-host', 1));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'w');
+  const parts: Buffer[] = [eventRecord(encodeFileVersionEvent(t0))];
+  for (let i = 0; i < N; i++) {
+    const step = Math.floor(i / TAGS.length) * 10 + 9;
+    parts.push(eventRecord(encodeScalarEvent({ tag: TAGS[i % TAGS.length], step, wallTime: t0 + i * 0.01, value: Math.exp(-step / 1e6) + Math.sin(i) * 0.01 })));
+    if (parts.length >= 10_000) {
+      fs.writeSync(fd, Buffer.concat(parts));
+      parts.length = 0;
+    }
+  }
+  fs.writeSync(fd, Buffer.concat(parts));
+  fs.closeSync(fd);
+  return file;
+}
+
+const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+
+function ingestInto(db: string, folder: string): number {
+  const h = openDb(db);
+  try {
+    const t = process.hrtime.bigint();
+    const summary = ingestPaths(new Store(h), [folder]);
+    const elapsed = ms(t);
+    if (summary.points !== N) throw new Error(`${db}: ingest stored ${summary.points} points, expected ${N}`);
+    return elapsed;
+  } finally {
+    h.close();
+  }
+}
+
+function seriesP95(db: string): { p50: number; p95: number } {
+  const h = openDb(db, { readonly: true });
+  try {
+    const runId = (h.sqlite.prepare('SELECT id FROM runs LIMIT 1').get() as { id: number }).id;
+    const maxStep = Math.floor(N / TAGS.length) * 10;
+    const times: number[] = [];
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < Q; i++) {
+      const tag = TAGS[i % TAGS.length];
+      const zoom = i % 2 === 0 ? undefined : (() => {
+        const a = rnd() * maxStep;
+        return { min: a, max: a + rnd() * (maxStep - a) };
+      })();
+      const t = process.hrtime.bigint();
+      querySeries(h.sqlite, { runIds: [runId], tags: [tag], x: 'step', maxPoints: 1000, range: zoom });
+      times.push(ms(t));
+    }
+    times.sort((a, b) => a - b);
+    return { p50: times[Math.floor(Q * 0.5)], p95: times[Math.floor(Q * 0.95)] };
+  } finally {
+    h.close();
+  }
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-team-'));
+const cluster = await startPgCluster();
+try {
+  let t = process.hrtime.bigint();
+  const file = generate(dir);
+  console.log(`generated ${N.toLocaleString()} scalar events (${(fs.statSync(file).size / 1e6).toFixed(1)} MB) in ${ms(t).toFixed(0)} ms; PostgreSQL cluster at ${cluster.url}`);
+  const folder = path.join(dir, 'tb');
+  const liteMs = ingestInto(path.join(dir, 'bench.sqlite'), folder);
+  const url = cluster.createDb('bench');
+  const pgMs = ingestInto(url, folder);
+  const liteRate = N / (liteMs / 1000);
+  const pgRate = N / (pgMs / 1000);
+  console.log(`ingest SQLite     : ${liteMs.toFixed(0).padStart(7)} ms  ${Math.round(liteRate).toLocaleString().padStart(10)} points/s`);
+  console.log(`ingest PostgreSQL : ${pgMs.toFixed(0).padStart(7)} ms  ${Math.round(pgRate).toLocaleString().padStart(10)} points/s`);
+  console.log(`ratio             : ${(pgRate / liteRate).toFixed(2)}  (target ≥ 0.50) ${pgRate / liteRate >= 0.5 ? 'OK' : 'BELOW TARGET'}`);
+  for (const [name, db] of [['SQLite', path.join(dir, 'bench.sqlite')], ['PostgreSQL', url]] as const) {
+    const s = seriesP95(db);
+    console.log(`metrics.series on ${name} (${N.toLocaleString()} points, ${Q} queries, maxPoints 1000, full and zoomed): p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms${name === 'PostgreSQL' ? `  (target ≤ 50 ms) ${s.p95 <= 50 ? 'OK' : 'ABOVE TARGET'}` : ''}`);
+  }
+  console.log('agent → server throughput: not measured (lrscope agent is not built yet)');
+} finally {
+  cluster.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
