@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type Database from 'better-sqlite3';
+import type { SqlDb } from '../../server/db/sqlDb';
 import { openDb } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { ingestPaths } from '../../server/ingest/ingest';
@@ -14,10 +14,11 @@ import { RunWatcher } from '../../server/watch/watcher';
 import { encodeFileVersionEvent, encodeScalarEvent, eventFileName, eventRecord } from '../../server/ingest/tfeventsWriter';
 import { until } from '../helpers/watchProcess';
 
-const REAL = '/work/shared/fixtures/real-lightning/dataguirre__reliefNET-GNN__global_efficiency_version_3/lightning_logs/version_3';
+// other people's files: read from ../shared beside the repository, never copied into it
+const REAL = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/fixtures/real-lightning/dataguirre__reliefNET-GNN__global_efficiency_version_3/lightning_logs/version_3');
 
 /** tag → [file kind, step, value][] in stored order, and the series' own counters. */
-function stored(sqlite: Database.Database): Map<string, { kinds: Set<string>; pts: [number, number | null][]; nPoints: number }> {
+function stored(sqlite: SqlDb): Map<string, { kinds: Set<string>; pts: [number, number | null][]; nPoints: number }> {
   const out = new Map<string, { kinds: Set<string>; pts: [number, number | null][]; nPoints: number }>();
   const rows = sqlite
     .prepare(
@@ -64,7 +65,7 @@ function csvText(from: number, to: number, header: boolean): string {
   return rows.map((r) => r + '\n').join('');
 }
 
-function expectOneSourcePerTag(sqlite: Database.Database, upTo = N): void {
+function expectOneSourcePerTag(sqlite: SqlDb, upTo = N): void {
   const s = stored(sqlite);
   expect([...s.keys()].sort()).toEqual(['epoch', 'loss', 'lr-Adam', 'val_acc']);
   for (const tag of ['loss', 'lr-Adam']) {
@@ -91,7 +92,7 @@ describe('one series per (run, tag) when metrics.csv and the event file carry th
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('a real Lightning run (metrics.csv + event file): each value once, the event file’s', () => {
+  it.runIf(fs.existsSync(REAL))('a real Lightning run (metrics.csv + event file): each value once, the event file’s', () => {
     const db = path.join(tmp, 'real.db');
     ingest(db, REAL);
     // the reference: the event file alone (a copy in a temporary folder)
