@@ -27,6 +27,7 @@ export const SET_DIRS = {
   'real-lightning': path.resolve(REPO, '../shared/fixtures/real-lightning'),
   'torch-corpus': path.join(REPO, 'tests/fixtures/torch-corpus'),
   'torch-heldout': path.join(REPO, 'tests/fixtures/torch-heldout'),
+  'torch-heldout-b': path.join(REPO, 'tests/fixtures/torch-heldout-b'),
 } as const;
 export type SetName = keyof typeof SET_DIRS;
 

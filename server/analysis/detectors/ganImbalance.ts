@@ -4,8 +4,8 @@
 //      trends beyond noise (Mann–Kendall |z| ≥ 2.5 on 16 window medians);
 //   G2 (won from the start) its loss sits below half the balance value (½·ln 2 ≈ 0.35: the binary
 //      cross-entropy of a discriminator that cannot tell real from fake is ln 2 per term) from some point
-//      to the end, over ≥ 25% of the run, while the generator's adversarial loss ends ≥ 1.25× its lowest
-//      level. Healthy LaMa runs settle D at 0.45–0.75 within the first epochs; D-winning runs sit at
+//      to the end, over ≥ 25% of the run, while the generator's adversarial loss is not improving (it ends
+//      ≥ 1.1× its lowest window median; healthy runs end at their lowest, D-winning ones at 1.2–2.3×). Healthy LaMa runs settle D at 0.45–0.75 within the first epochs; D-winning runs sit at
 //      0.16–0.30 (a D that wins within the warm-up shows no fall after it: G1 misses it).
 // Onset: where D's loss went below 0.2 for good (softplus margin > 1.5 logits: D separates real and
 // fake with confidence), else where G's loss had made half of its rise.
@@ -25,8 +25,8 @@ export const GAN = {
   lowDiscLoss: Math.LN2 / 2,
   /** … from some point to the end, over at least this share of the run … */
   lowShare: 0.25,
-  /** … while G's adversarial loss ends at ≥ this × its lowest window median */
-  genAboveLow: 1.25,
+  /** … while G's adversarial loss ends at ≥ this × its lowest window median (not improving) */
+  genAboveLow: 1.1,
 };
 
 /** G2: the start of the final stretch where D's smoothed loss stays below ½·ln 2, if long enough. */

@@ -65,7 +65,8 @@ function trainingSpans(input: AnalysisInput): { spans: [number, number][]; map: 
 
 export function detectGpuUnderutilization(input: AnalysisInput): Finding[] {
   const raw = (input.run.gpu ?? []).filter((g) => g.util !== null && Number.isFinite(g.util));
-  if (raw.length < GPU.windows * GPU.minPerWindow / 2) return [];
+  // two windows of 12 samples are the least that gives a verdict (a short run logs a few dozen)
+  if (raw.length < 2 * GPU.minPerWindow) return [];
   const { spans, map } = trainingSpans(input);
   let samples = raw.map((g) => ({ t: g.time !== null && Number.isFinite(g.time) ? g.time / 1000 : NaN, u: g.util as number }));
   const timed = samples.every((s) => Number.isFinite(s.t));

@@ -77,8 +77,12 @@ export function trainChange(s: PreparedSeries, from: number, to = Infinity): num
 
 interface Stretch {
   base: PreparedSeries;
+  /** the reported start (improvement under 3% from here) */
   start: number;
   gain: number;
+  /** the coarse start (improvement under 10% from here) and the share of the run it covers */
+  flatStart: number;
+  flatGain: number;
   coverage: number;
   signals: Signal[];
   extra: PreparedSeries[];
@@ -136,7 +140,7 @@ function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): 
   const fine = flatFrom(c.y, PLATEAU.stallGain);
   const stall = fine && fine.idx > flat.idx ? c.steps[fine.idx] : start;
   if (stall > start) signals.push({ signal: `${base.tag} improvement after step ${stall}`, value: pct(fine!.gain), threshold: `≤ ${pct(PLATEAU.stallGain, 0)} (the reported start)`, step: stall, fired: true });
-  return { base, start: Math.max(start, stall), gain: stall > start ? fine!.gain : flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
+  return { base, start: Math.max(start, stall), gain: stall > start ? fine!.gain : flat.gain, flatStart: start, flatGain: flat.gain, coverage, signals, extra: ssim ? [ssim] : [] };
 }
 
 export function detectPlateau(input: AnalysisInput): Finding[] {
@@ -156,7 +160,10 @@ export function detectPlateau(input: AnalysisInput): Finding[] {
       metrics: [base.tag, ...st.extra.map((s) => s.tag)],
       startStep: start,
       endStep: input.budget.lastStep,
-      summary: `${base.tag} has not improved by more than ${pct(st.gain)} since step ${start} — ${pct(coverage, 0)} of the run${lrNote}.`,
+      summary:
+        st.flatStart < start
+          ? `${base.tag} has improved ${pct(st.flatGain)} at most since step ${st.flatStart} (${pct(coverage, 0)} of the run) and under ${pct(st.gain)} since step ${start}${lrNote}.`
+          : `${base.tag} has not improved by more than ${pct(st.gain)} since step ${start} — ${pct(coverage, 0)} of the run${lrNote}.`,
       evidence: { early: start - input.budget.firstStep < 0.3 * runSpan(input), signals: st.signals, thresholds: { ...PLATEAU } },
       suggestions: [],
     },
