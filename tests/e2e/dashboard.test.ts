@@ -425,4 +425,11 @@ describe('dashboard in Chromium', () => {
     await waitForCanvas(page, sel, (x) => x.hash === view.hash, { what: 'drew the restored view exactly as before the reload' });
     await close(o, 'URL restore');
   });
+
+  // The live subscription once added an abort listener per 100 ms poll (38 MaxListenersExceededWarning
+  // lines while a user browsed); after every page of this file has been open and closed, the server
+  // process has printed none.
+  it('the dashboard process warned of no listener leak while the pages above were browsed', () => {
+    expect(w.output()).not.toMatch(/MaxListenersExceededWarning|memory leak/);
+  });
 });
