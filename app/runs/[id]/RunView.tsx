@@ -218,6 +218,7 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
       <div className="run-layout">
         <nav className="jump" data-testid="jump-list" aria-label="chart groups">
           {pinned.length ? <a href="#g-pinned">Pinned <span className="count">{pinned.length}</span></a> : null}
+          <a href="#g-findings">Diagnosis</a>
           {sections.map((s) => (
             <a
               key={s.id}
@@ -235,7 +236,6 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
             </a>
           ))}
           {gpuShown ? <a href="#g-gpu">GPU</a> : null}
-          <a href="#g-findings">Diagnosis</a>
           <a href="#g-config">Config</a>
         </nav>
         <div className="run-main">
@@ -517,11 +517,20 @@ function ConfigTree({ config, overrides }: { config: unknown; overrides: string[
 function Samples({ runId }: { runId: number }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.runs.samples.queryOptions({ runId }));
+  const [all, setAll] = useState(false);
   if (!q.data?.length) return null;
+  const shown = all ? q.data : q.data.slice(0, 12);
   return (
     <section data-testid="samples">
-      <h2>Samples</h2>
-      {q.data.slice(0, 12).map((g) => (
+      <h2>
+        Samples
+        {shown.length < q.data.length ? (
+          <span className="muted small" data-testid="samples-count">
+            showing the newest {shown.length} of {q.data.length} <button type="button" className="link" onClick={() => setAll(true)}>show all</button>
+          </span>
+        ) : null}
+      </h2>
+      {shown.map((g) => (
         <div key={`${g.epoch}-${g.kind}`} className="samples">
           <div className="muted">epoch {g.epoch} · {g.kind}</div>
           {g.files.map((f) => (
