@@ -4,7 +4,6 @@
 // is built when it comes near the viewport and redraws only while it is on screen. Search, collapsed
 // groups and pins are in the URL and remembered in localStorage for the next visit.
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
@@ -21,6 +20,7 @@ import { FindingsPanel, SEVERITY_SHADE } from '@/app/_components/Findings';
 import type { Shade } from '@/app/_components/LineChart';
 import type { Finding } from '@/server/analysis/types';
 import { LazySlot } from './LazySlot';
+import { NoRun } from './NoRun';
 import RunMeta from '@/app/_components/RunMeta';
 
 type Outputs = inferRouterOutputs<AppRouter>;
@@ -272,18 +272,6 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
           <Errors runId={id} />
         </div>
       </div>
-    </div>
-  );
-}
-
-/** A run that is not there (deleted since, or never was). */
-export function NoRun({ id, why }: { id: string; why?: string }) {
-  const bad = !/^\d{1,15}$/.test(id);
-  return (
-    <div className="not-found" data-testid="not-found">
-      <h1>{bad ? `${id} is not a run id` : `no run ${id}`}</h1>
-      <p className="muted">{bad ? 'Run pages are /runs/<number>; the runs list links to each.' : why && !/^no run/.test(why) ? why : 'It may have been deleted, or the database is another one.'}</p>
-      <p><Link href="/" data-testid="back-to-runs">← back to the runs list</Link></p>
     </div>
   );
 }

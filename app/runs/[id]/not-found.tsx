@@ -1,7 +1,7 @@
 'use client';
 // /runs/<id> for an id that is not a number or names no run: what is wrong, and the way back.
 import { usePathname } from 'next/navigation';
-import { NoRun } from './RunView';
+import { NoRun } from './NoRun';
 
 export default function RunNotFound() {
   const path = usePathname() ?? '';
