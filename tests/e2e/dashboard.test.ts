@@ -378,6 +378,12 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await waitForCanvas(page, chartSelector('train_discr_adv'), hasData, { what: 'showed data after resize' });
     await page.screenshot({ path: path.join(shotsDir, 'run.png') });
+    // the tag search narrows every group to the matching charts (README screenshot)
+    await page.getByTestId('tag-search').fill('/adv|lr/');
+    await page.getByTestId('search-count').filter({ hasText: /\d+ of \d+/ }).waitFor();
+    await waitForCanvas(page, chartSelector('train_discr_adv'), hasData, { what: 'showed data while searching' });
+    await page.screenshot({ path: path.join(shotsDir, 'search.png') });
+    await page.getByTestId('tag-search').fill('');
     await close(o, 'live run page');
     // and the runs table as it looks with a running and a finished job
     const t = await open('/');
