@@ -158,7 +158,7 @@ export function runSpan(input: AnalysisInput): number {
  * Steps per epoch from the logged `epoch` counter: the config's limit_train_batches is a cap, and a data
  * set with fewer batches has shorter epochs (8 images at batch 4: 2 steps, not 25 000).
  */
-export function loggedEpochSteps(run: RunData): number | null {
+export function loggedEpochSteps(run: Pick<RunData, 'epoch'>): number | null {
   const e = run.epoch;
   if (!e || e.steps.length < 2) return null;
   // the steps where the counter first shows a new epoch: epoch boundaries (the first epoch's first

@@ -2,6 +2,7 @@
 // wall times, the GPU samples and the logged LR tags (plain arrays, no SQL types).
 import type { SqlDb, SqlStatement } from './sqlDb';
 import { getRun } from './runs';
+import { loggedEpochSteps } from '../analysis/signals';
 import { bucketSize, LEVELS } from './pyramid';
 import { classifyTag } from '../domain/tags';
 import type { RunData, SeriesInput } from '../analysis/types';
@@ -75,6 +76,17 @@ function loadEpochStarts(sqlite: SqlDb, seriesId: number): SeriesInput {
     .raw(true)
     .all(seriesId) as [number, number][];
   return { tag: 'epoch', steps: rows.map((r) => r[0]), values: rows.map((r) => r[1]) };
+}
+
+/**
+ * Steps per epoch as the run trained them: from the logged `epoch` counter when there is one (the
+ * config's limit_train_batches is only a cap: 8 images at batch 4 make 2-step epochs, not 25 000), else
+ * limit_train_batches. The runs table, the run page's epoch axis and the diagnosis agree on it.
+ */
+export function stepsPerEpoch(sqlite: SqlDb, runId: number, limitTrainBatches: number | null): number | null {
+  const t = sqlite.prepare("SELECT id FROM series WHERE run_id = ? AND tag = 'epoch'").get(runId) as { id: number } | undefined;
+  const logged = t ? loggedEpochSteps({ epoch: loadEpochStarts(sqlite, t.id) }) : null;
+  return logged ?? (limitTrainBatches && limitTrainBatches > 1 ? limitTrainBatches : null);
 }
 
 /** The run as the detectors see it: every tag with a role, full resolution, segments and wall times. */

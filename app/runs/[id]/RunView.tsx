@@ -132,7 +132,7 @@ export default function RunView({ id, initial }: { id: number; initial?: RunInit
   if (!run.data) return <p className="muted">Loading…</p>;
   const r = run.data;
   const stepToX = (step: number): number =>
-    v.x === 'epoch' && r.limitTrainBatches && r.limitTrainBatches > 1 ? (step + 1) / r.limitTrainBatches : v.x === 'samples' && r.batchSize ? step * r.batchSize : step;
+    v.x === 'epoch' && r.stepsPerEpoch ? (step + 1) / r.stepsPerEpoch : v.x === 'samples' && r.batchSize ? step * r.batchSize : step;
   const stepAxis = v.x === 'step' || v.x === 'epoch' || v.x === 'samples';
   const shadesFor = (tag: string): Shade[] =>
     stepAxis

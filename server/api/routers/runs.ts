@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, publicProcedure, mutationProcedure } from '../trpc';
 import { getRun, compareSummary } from '../../db/runs';
+import { stepsPerEpoch } from '../../db/runData';
 import { listRuns, runRows, tagsOfRuns, listDeletedRuns, RUN_SORTS } from '../../db/runList';
 import { storeFor } from '../store';
 import { runLabels, resolvedFlat } from '../../db/runLabels';
@@ -52,6 +53,7 @@ export const runsRouter = router({
       discOptimizer: r.discOptimizer,
       maxEpochs: r.maxEpochs,
       limitTrainBatches: r.limitTrainBatches,
+      stepsPerEpoch: stepsPerEpoch(ctx.db.sqlite, input.id, r.limitTrainBatches),
       valCheckInterval: r.valCheckInterval,
       logEveryNSteps: r.logEveryNSteps,
       gradientClipVal: r.gradientClipVal,
