@@ -15,7 +15,6 @@ export function getRun(sqlite: SqlDb, id: number): Run | undefined {
   return sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as Run | undefined;
 }
 
-export const KEY_METRIC = 'val_ssim_fid100_f1_total_mean';
 
 export class RunLookupError extends Error {}
 
@@ -92,26 +91,16 @@ function writeInterval(sqlite: SqlDb, runId: number): number | null {
 
 export interface CompareSummary {
   runId: number;
-  best: { tag: string; value: number; step: number; mode: 'max' | 'min' } | null;
   lastLosses: { tag: string; value: number | null }[];
   stepsPerSec: number | null;
   meanGpuUtil: number | null;
 }
 
-/** The summary row of the comparison page: best checkpoint metric and where, last losses, speed, GPU. */
+/** The summary row of the comparison page: last losses, speed, GPU (the best checkpoint metric comes from runs.list). */
 export function compareSummary(sqlite: SqlDb, runId: number): CompareSummary {
   const series = sqlite.prepare('SELECT id, tag, last_value AS v, first_step AS f, last_step AS l FROM series WHERE run_id = ?').all(runId) as {
     id: number; tag: string; v: number | null; f: number | null; l: number | null;
   }[];
-  const key = series.find((s) => s.tag === KEY_METRIC) ?? series.find((s) => /^val[_/]ssim_total_mean$/.test(s.tag)) ?? null;
-  let best: CompareSummary['best'] = null;
-  if (key) {
-    // higher is better for SSIM and the checkpoint metric (ModelCheckpoint mode: max)
-    const row = sqlite.prepare('SELECT step, value FROM points WHERE series_id = ? AND value IS NOT NULL ORDER BY value DESC, step LIMIT 1').get(key.id) as
-      | { step: number; value: number }
-      | undefined;
-    if (row) best = { tag: key.tag, value: row.value, step: row.step, mode: 'max' };
-  }
   const lastLosses = series
     .filter((s) => /^train[_/](gen|discr)_/.test(s.tag))
     .sort((a, b) => a.tag.localeCompare(b.tag))
@@ -120,5 +109,5 @@ export function compareSummary(sqlite: SqlDb, runId: number): CompareSummary {
   const lastStep = series.reduce<number | null>((m, s) => (s.l !== null && (m === null || s.l > m) ? s.l : m), null);
   const span = run?.startedAt && run.updatedAt ? (run.updatedAt - run.startedAt) / 1000 : null;
   const gpu = sqlite.prepare('SELECT AVG(util) AS u FROM gpu_samples WHERE run_id = ? AND util IS NOT NULL').get(runId) as { u: number | null };
-  return { runId, best, lastLosses, stepsPerSec: lastStep !== null && span && span > 0 ? lastStep / span : null, meanGpuUtil: gpu.u };
+  return { runId, lastLosses, stepsPerSec: lastStep !== null && span && span > 0 ? lastStep / span : null, meanGpuUtil: gpu.u };
 }
