@@ -15,7 +15,6 @@ export function getRun(sqlite: SqlDb, id: number): Run | undefined {
   return sqlite.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as Run | undefined;
 }
 
-
 export class RunLookupError extends Error {}
 
 /** `<run>` on the command line: an id, a unique name, or a path (the run folder or one of its files' folders). */
