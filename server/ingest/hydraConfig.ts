@@ -1,6 +1,7 @@
 // Config files of a run: Hydra's snapshot, LaMa's config.yaml copy, Lightning's hparams.yaml.
 import YAML from 'yaml';
 import type { ReadIssue } from './types';
+import { clip } from './limits';
 
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | { [k: string]: ConfigValue };
 export type ConfigObject = { [k: string]: ConfigValue };
@@ -52,20 +53,21 @@ export function parseConfigYaml(text: string): { value: ConfigValue; issues: Rea
   try {
     doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   } catch (err) {
-    return { value: null, issues: [{ reason: `YAML does not parse: ${(err as Error).message.split('\n')[0]}` }] };
+    return { value: null, issues: [{ reason: `YAML does not parse: ${clip((err as Error).message.split('\n')[0], 200)}` }] };
   }
   if (doc.errors.length > 0) {
     const issues = doc.errors.slice(0, 3).map((e) => ({
       offset: e.pos?.[0],
       line: e.linePos?.[0]?.line,
-      reason: `YAML does not parse: ${e.message.split('\n')[0]}`,
+      // the parser quotes the offending token, which can be megabytes long: one reason stays small
+      reason: `YAML does not parse: ${clip(e.message.split('\n')[0], 200)}`,
     }));
     return { value: null, issues };
   }
   try {
     return { value: toConfigValue(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), 0), issues: [] };
   } catch (err) {
-    const why = err instanceof TooDeep ? `nested deeper than ${MAX_CONFIG_DEPTH} levels` : (err as Error).message.split('\n')[0];
+    const why = err instanceof TooDeep ? `nested deeper than ${MAX_CONFIG_DEPTH} levels` : clip((err as Error).message.split('\n')[0], 200);
     return { value: null, issues: [{ reason: `YAML does not parse: ${why}` }] };
   }
 }
