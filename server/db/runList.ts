@@ -44,7 +44,7 @@ export interface RunRow {
   lastStep: number | null;
   points: number;
   nTags: number;
-  /** the logged `epoch` counter at the last step, else the fractional epoch from limit_train_batches */
+  /** fractional epochs from limit_train_batches when the logged `epoch` counter agrees, else the counter */
   epoch: number | null;
   meanGpuUtil: number | null;
   /** the checkpoint metric's best value so far and where (LaMa: val_ssim_fid100_f1_total_mean, max) */
@@ -60,9 +60,13 @@ export interface RunRow {
 
 const r = runs;
 const s = runSummaries;
-// the logged epoch counter first: limit_train_batches is only a cap (a data set with fewer batches has
-// shorter epochs: a run that logged epoch 1499 at step 2999 is at epoch 1499, not 2999 / 25000)
-const epoch = sql<number | null>`CASE WHEN ${s.epochTag} IS NOT NULL THEN ${s.epochTag} WHEN ${r.limitTrainBatches} > 1 AND ${s.lastStep} IS NOT NULL THEN (${s.lastStep} + 1.0) / ${r.limitTrainBatches} ELSE NULL END`;
+// fractional epochs from limit_train_batches while the logged epoch counter agrees with it (within one
+// epoch); else the counter: limit_train_batches is only a cap (a data set with fewer batches has shorter
+// epochs: a run that logged epoch 1499 at step 2999 is at epoch 1499, not 2999 / 25000 = 0.1)
+const fromCap = sql`(${s.lastStep} + 1.0) / ${r.limitTrainBatches}`;
+const epoch = sql<number | null>`CASE
+  WHEN ${r.limitTrainBatches} > 1 AND ${s.lastStep} IS NOT NULL AND (${s.epochTag} IS NULL OR ABS(${fromCap} - (${s.epochTag} + 1)) <= 1) THEN ${fromCap}
+  ELSE ${s.epochTag} END`;
 const meanGpu = sql<number | null>`CASE WHEN ${s.gpuUtilN} > 0 THEN ${s.gpuUtilSum} * 1.0 / ${s.gpuUtilN} END`;
 const points = sql<number>`COALESCE(${s.nPoints}, 0)`;
 const findingsRank = sql<number>`COALESCE(${s.findingsCritical}, 0) * 1000000 + COALESCE(${s.findingsWarning}, 0) * 1000 + COALESCE(${s.findingsInfo}, 0)`;
