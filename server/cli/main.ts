@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: () => import('./commands/export'),
   errors: () => import('./commands/errors'),
   watch: () => import('./commands/watch'),
+  serve: () => import('./commands/serve'),
   diagnose: () => import('./commands/diagnose'),
   demo: () => import('./commands/demo'),
 };
@@ -37,6 +38,7 @@ Usage: lrscope <command> [options]
 Commands:
   ingest <path>...   read runs under the paths into the database, once
   watch <path>...    follow runs live and serve the dashboard
+  serve              serve the dashboard on a database, watching nothing (a team's PostgreSQL)
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting
