@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   errors: () => import('./commands/errors'),
   watch: () => import('./commands/watch'),
   serve: () => import('./commands/serve'),
+  'export-db': () => import('./commands/exportDb'),
   diagnose: () => import('./commands/diagnose'),
   demo: () => import('./commands/demo'),
 };
@@ -39,6 +40,7 @@ Commands:
   ingest <path>...   read runs under the paths into the database, once
   watch <path>...    follow runs live and serve the dashboard
   serve              serve the dashboard on a database, watching nothing (a team's PostgreSQL)
+  export-db          copy every run from one database to another (--from FILE|URL --to FILE|URL)
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting

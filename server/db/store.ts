@@ -630,23 +630,45 @@ export class Store {
       const s = this.sqlite;
       const run = s.prepare('SELECT key, path, name FROM runs WHERE id = ?').get(runId) as { key: string; path: string; name: string } | undefined;
       if (!run) return null;
-      const seriesIds = s.prepare('SELECT id FROM series WHERE run_id = ?').pluck().all(runId) as number[];
-      const delPoints = s.prepare('DELETE FROM points WHERE series_id = ?');
-      const delSummary = s.prepare('DELETE FROM series_summary WHERE series_id = ?');
-      for (const id of seriesIds) {
-        delPoints.run(id);
-        delSummary.run(id);
-      }
-      s.prepare('DELETE FROM ingest_errors WHERE run_id = ? OR path IN (SELECT path FROM source_files WHERE run_id = ?)').run(runId, runId);
-      for (const t of ['series', 'gpu_samples', 'validation_tables', 'findings', 'source_files', 'run_summaries', 'changes']) {
-        s.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
-      }
-      s.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      this.deleteRunRowsTx(runId);
       s.prepare('INSERT INTO deleted_runs (key, path, name, deleted_at) VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET path = excluded.path, name = excluded.name, deleted_at = excluded.deleted_at')
         .run(run.key, run.path, run.name, now);
       // pages that show the run learn it is gone (its id no longer resolves)
       this.stmts.insertChange.run(runId, 'status-changed', null, null, 'deleted', now);
       return run;
+    });
+    this.series.clear();
+    return done;
+  }
+
+  /** Every row of a run, the run included (inside a write transaction). */
+  private deleteRunRowsTx(runId: number): void {
+    const s = this.sqlite;
+    const seriesIds = s.prepare('SELECT id FROM series WHERE run_id = ?').pluck().all(runId) as number[];
+    const delPoints = s.prepare('DELETE FROM points WHERE series_id = ?');
+    const delSummary = s.prepare('DELETE FROM series_summary WHERE series_id = ?');
+    for (const id of seriesIds) {
+      delPoints.run(id);
+      delSummary.run(id);
+    }
+    s.prepare('DELETE FROM ingest_errors WHERE run_id = ? OR path IN (SELECT path FROM source_files WHERE run_id = ?)').run(runId, runId);
+    for (const t of ['series', 'gpu_samples', 'validation_tables', 'findings', 'source_files', 'run_summaries', 'changes']) {
+      s.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+    }
+    s.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+  }
+
+  /**
+   * Replaces the run stored under `key` (a stored key, host included) by the rows `fill` writes in the
+   * same transaction (export-db: db/copyRun.ts); open pages learn of it as a new run.
+   */
+  replaceRun<T extends { runId: number }>(key: string, fill: (sqlite: SqlDb) => T): T {
+    const done = this.write(() => {
+      const old = this.stmts.runIdByKey.get(key) as { id: number } | undefined;
+      if (old) this.deleteRunRowsTx(old.id);
+      const r = fill(this.sqlite);
+      this.stmts.insertChange.run(r.runId, 'run-added', null, null, null, Date.now());
+      return r;
     });
     this.series.clear();
     return done;
