@@ -72,7 +72,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         throw err; // wrong token, a server that is not lrscope's: waiting does not fix it
       }
       const msg = storageFault(err) || (err as { name?: string }).name === 'AgentLinkError' ? (err as Error).message : `unexpected: ${(err as Error).message}`;
-      if (msg !== failing) io.err(`lrscope agent: ${msg}; retrying (nothing is lost: the server's offsets say where to go on)\n`);
+      if (flags.once) io.err(`lrscope agent: ${msg} (nothing was lost: a later run goes on from the server's offsets)\n`);
+      else if (msg !== failing) io.err(`lrscope agent: ${msg}; retrying (nothing is lost: the server's offsets say where to go on)\n`);
       failing = msg;
       delay = Math.min(30_000, Math.max(pollMs, delay * 2));
       if (flags.once) {
