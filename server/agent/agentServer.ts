@@ -8,6 +8,32 @@ import { Store, StaleOffsetError, type ChunkCommit } from '../db/store';
 import type { ReadIssue } from '../ingest/types';
 import type { FileKind, SourceFile } from '../db/schema';
 import { AGENT_OPS, decode, encode, type AgentRequest, type AgentResponse } from './protocol';
+import { refreshFindings } from '../services/diagnosis';
+
+/**
+ * Runs an agent pushed data into are diagnosed (as `watch` does its runs): debounced per run, 2 s after
+ * its last commit and at most 10 s after the first, so a burst of commits costs one pass.
+ */
+const DIAGNOSE_DEBOUNCE_MS = 2000;
+const DIAGNOSE_MAX_WAIT_MS = 10_000;
+const pendingDiagnosis = new Map<number, { timer: NodeJS.Timeout; since: number }>();
+
+function scheduleDiagnosis(store: Store, runId: number): void {
+  const now = Date.now();
+  const pending = pendingDiagnosis.get(runId);
+  if (pending) clearTimeout(pending.timer);
+  const since = pending?.since ?? now;
+  const timer = setTimeout(() => {
+    pendingDiagnosis.delete(runId);
+    try {
+      refreshFindings(store, runId);
+    } catch (err) {
+      console.error(`lrscope serve: diagnosing run ${runId} failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }, Math.max(0, Math.min(DIAGNOSE_DEBOUNCE_MS, since + DIAGNOSE_MAX_WAIT_MS - now)));
+  timer.unref();
+  pendingDiagnosis.set(runId, { timer, since });
+}
 
 /** the run columns an agent may set (what runMeta.ts derives from the config files) */
 const RUN_COLUMNS = new Set([
@@ -59,7 +85,10 @@ function dispatch(store: Store, op: AgentRequest['op'], a: unknown[]): unknown {
       return store.clearIssues(str(a[0]), str(a[1]));
     case 'commitChunk': {
       const { path, ...c } = a[0] as Omit<ChunkCommit, 'file'> & { path: string };
-      return store.commitChunk({ ...c, file: fileOf(store, path) });
+      const file = fileOf(store, path);
+      const r = store.commitChunk({ ...c, file });
+      if (r.points > 0 || c.tables?.length || c.gpu?.samples.length) scheduleDiagnosis(store, file.runId);
+      return r;
     }
     case 'upsertRun':
       return store.upsertRun(a[0] as Parameters<Store['upsertRun']>[0]);

@@ -1,7 +1,8 @@
 // Nodes without database access (issue 12): `lrscope agent` tails a training run's files and pushes them to
 // `lrscope serve` (PostgreSQL) over HTTP. The event file grows slice by slice while the agent is killed
 // (SIGKILL, at random moments) and restarted, and the server is killed and restarted once: in the end
-// every point is stored exactly once, equal to the file, and a further pass pushes nothing.
+// every point is stored exactly once, equal to the file, and a further pass pushes nothing. serve
+// diagnoses what agents push.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,6 +114,26 @@ describe('lrscope agent → lrscope serve', () => {
     expect(stored(db).total).toBe(want);
     const runs = await trpcClient(serve.url, TOKEN).runs.list.query({});
     expect(runs.rows.map((r) => [r.name, r.host, r.points])).toEqual([[full.name, 'gpu-node-3', want]]);
+
+    // serve diagnoses what agents push (as watch does): a run that diverges gets its finding
+    const devset = path.resolve('tests/fixtures/lama-devset');
+    const diverging = 't.nguyen_2026-12-01_13-04-34_train_lama-tiny32_lrramp_';
+    const second = path.join(tmp, 'node2');
+    for (const d of ['experiments', 'tb_logs']) fs.cpSync(path.join(devset, d, diverging), path.join(second, d, diverging), { recursive: true });
+    const pushed = spawnSync(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'agent', second, '--server', serve.url, '--token', TOKEN, '--once'], {
+      encoding: 'utf8',
+      env: { ...process.env, LRSCOPE_SOURCE_HOST: 'gpu-node-4' },
+    });
+    expect(pushed.status, pushed.stderr).toBe(0);
+    const kinds = () => {
+      const h = openDb(db, { readonly: true });
+      try {
+        return h.sqlite.prepare('SELECT f.kind FROM findings f JOIN runs r ON r.id = f.run_id WHERE r.name = ?').pluck().all(diverging) as string[];
+      } finally {
+        h.close();
+      }
+    };
+    expect(await until(() => kinds().includes('divergence'), 30_000, 200)).toBe(true);
 
     // a wrong token is refused at once (exit 1, one line), not retried
     const bad = spawnSync(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'agent', project, '--server', serve.url, '--token', 'wrong-token-0123456789', '--once'], { encoding: 'utf8' });
