@@ -1,7 +1,12 @@
 // npm run bench:team — the team set-up's numbers (issue 12): points/s of `ingest` into PostgreSQL beside
-// SQLite on the same generated event file, and metrics.series p95 on PostgreSQL. A throw-away PostgreSQL
-// cluster is started for it (tests/helpers/pgCluster.ts) and removed after.
+// SQLite on the same generated event file, metrics.series p95 on PostgreSQL, and agent → server
+// throughput (`lrscope serve` on PostgreSQL, the agent's RemoteStore in this process). A throw-away
+// PostgreSQL cluster is started for it (tests/helpers/pgCluster.ts) and removed after.
 //   BENCH_POINTS (default 2,000,000): points in the file; BENCH_QUERIES (default 200)
+//   BENCH_AGENT_POINTS (default 500,000): points pushed by the agent
+// Last measured (2-core machine shared with other work; docs/team.md): 2M points SQLite 450k–740k points/s,
+// PostgreSQL 300k–390k points/s (0.53–0.69×), series p95 17–27 ms; 10M points 0.51×, p95 16.3 ms;
+// agent → serve 220k–250k points/s.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,18 +16,21 @@ import { ingestPaths } from '../server/ingest/ingest';
 import { querySeries } from '../server/db/series';
 import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../server/ingest/tfeventsWriter';
 import { startPgCluster } from '../tests/helpers/pgCluster';
+import { freePort, startWatch } from '../tests/helpers/watchProcess';
+import { RemoteStore } from '../server/agent/remoteStore';
 
 const N = Number(process.env.BENCH_POINTS ?? 2_000_000);
 const Q = Number(process.env.BENCH_QUERIES ?? 200);
+const NA = Number(process.env.BENCH_AGENT_POINTS ?? 500_000);
 const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet_pl', 'train_discr_adv', 'train_adv_discr_real_out', 'train_adv_discr_fake_out', 'train_adv_discr_real_gp'];
 
-function generate(dir: string): string {
+function generate(dir: string, n = N): string {
   const t0 = 1_795_000_000;
   const file = path.join(dir, 'tb', eventFileName(t0, 'bench-host', 1));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'w');
   const parts: Buffer[] = [eventRecord(encodeFileVersionEvent(t0))];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     const step = Math.floor(i / TAGS.length) * 10 + 9;
     parts.push(eventRecord(encodeScalarEvent({ tag: TAGS[i % TAGS.length], step, wallTime: t0 + i * 0.01, value: Math.exp(-step / 1e6) + Math.sin(i) * 0.01 })));
     if (parts.length >= 10_000) {
@@ -94,7 +102,23 @@ try {
     const s = seriesP95(db);
     console.log(`metrics.series on ${name} (${N.toLocaleString()} points, ${Q} queries, maxPoints 1000, full and zoomed): p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms${name === 'PostgreSQL' ? `  (target ≤ 50 ms) ${s.p95 <= 50 ? 'OK' : 'ABOVE TARGET'}` : ''}`);
   }
-  console.log('agent → server throughput: not measured (lrscope agent is not built yet)');
+  // agent → server: lrscope serve on a fresh PostgreSQL database, the agent's store calls from here
+  const agentDir = path.join(dir, 'agent');
+  generate(agentDir, NA);
+  const agentDb = cluster.createDb('agent');
+  const token = 'bench-team-token-0123456789';
+  const serve = await startWatch(['--db', agentDb, '--port', String(await freePort()), '--token', token], { command: 'serve' });
+  try {
+    const remote = new RemoteStore(serve.url, token, 'bench-node');
+    t = process.hrtime.bigint();
+    const s = ingestPaths(remote as unknown as Store, [path.join(agentDir, 'tb')]);
+    const agentMs = ms(t);
+    remote.close();
+    if (s.points !== NA) throw new Error(`agent pushed ${s.points} points, expected ${NA}`);
+    console.log(`agent → serve (PostgreSQL): ${agentMs.toFixed(0).padStart(7)} ms  ${Math.round(NA / (agentMs / 1000)).toLocaleString().padStart(10)} points/s (${NA.toLocaleString()} points, ${remote.calls} requests, ${(remote.sent / 1e6).toFixed(1)} MB sent)`);
+  } finally {
+    await serve.stop();
+  }
 } finally {
   cluster.stop();
   fs.rmSync(dir, { recursive: true, force: true });

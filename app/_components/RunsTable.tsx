@@ -241,6 +241,7 @@ function Row({ r, index, selected, onSelect }: { r: RunRow; index: number; selec
         <div className="l1">
           {r.alias ? <strong className="run-alias" data-testid="row-alias">{r.alias} </strong> : null}
           <Link href={`/runs/${r.id}`} title={r.name} prefetch={false}>{r.name}</Link>
+          {r.host ? <span className="muted small" data-testid="row-host" title="host"> @{r.host}</span> : null}
         </div>
         <div className="l2 muted small">
           {r.archivedAt ? <span className="user-tag archived" data-testid="row-archived">archived</span> : null}

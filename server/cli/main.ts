@@ -16,6 +16,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: () => import('./commands/export'),
   errors: () => import('./commands/errors'),
   watch: () => import('./commands/watch'),
+  serve: () => import('./commands/serve'),
+  'export-db': () => import('./commands/exportDb'),
+  agent: () => import('./commands/agent'),
   diagnose: () => import('./commands/diagnose'),
   demo: () => import('./commands/demo'),
 };
@@ -37,6 +40,9 @@ Usage: lrscope <command> [options]
 Commands:
   ingest <path>...   read runs under the paths into the database, once
   watch <path>...    follow runs live and serve the dashboard
+  serve              serve the dashboard on a database, watching nothing (a team's PostgreSQL)
+  export-db          copy every run from one database to another (--from FILE|URL --to FILE|URL)
+  agent <path>...    push runs to 'lrscope serve' over HTTP(S) from a node without database access
   runs               list runs
   export <run>       print a run's stored points (csv or json)
   errors             list problems found while ingesting

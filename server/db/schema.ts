@@ -11,7 +11,7 @@ export const runs = sqliteTable(
   'runs',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** stable identity: `lama:<run folder name>` for timestamped LaMa runs, else `path:<absolute folder>` */
+    /** stable identity: `lama:<run folder name>` for timestamped LaMa runs, else `path:<absolute folder>`; on a store with a host (a team database) followed by `@<host>` */
     key: text('key').notNull(),
     name: text('name').notNull(),
     path: text('path').notNull(),

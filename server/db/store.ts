@@ -235,19 +235,29 @@ export class Store {
     };
   }
 
+  /**
+   * The stored key of a run found by discovery: on a store with a host (a team database, see fileHost) the
+   * host is part of a run's identity — two machines writing a LaMa run folder of the same name are two runs.
+   */
+  runKey(key: string): string {
+    return this.host ? `${key}@${this.host}` : key;
+  }
+
   /** Creates the run or refreshes its location; a LaMa run folder outranks a bare TensorBoard folder. */
   upsertRun(r: RunUpsert): number {
     return this.write(() => this.upsertRunTx(r));
   }
 
   private upsertRunTx(r: RunUpsert): number {
-    const existing = this.sqlite.prepare('SELECT id, kind FROM runs WHERE key = ?').get(r.key) as
+    const key = this.runKey(r.key);
+    const existing = this.sqlite.prepare('SELECT id, kind FROM runs WHERE key = ?').get(key) as
       | { id: number; kind: RunKind }
       | undefined;
     if (!existing) {
+      // the host shown with the run: the store's (the files' machine) when it has one, else what the files name
       const res = this.sqlite
-        .prepare('INSERT INTO runs (key, name, path, kind, started_at, created_at) VALUES (?,?,?,?,?,?)')
-        .run(r.key, r.name, r.path, r.kind, r.startedAt ?? null, Date.now());
+        .prepare('INSERT INTO runs (key, name, path, kind, started_at, created_at, host) VALUES (?,?,?,?,?,?,?)')
+        .run(key, r.name, r.path, r.kind, r.startedAt ?? null, Date.now(), this.host || null);
       const id = Number(res.lastInsertRowid);
       this.stmts.insertChange.run(id, 'run-added', null, null, null, Date.now());
       return id;
@@ -620,18 +630,7 @@ export class Store {
       const s = this.sqlite;
       const run = s.prepare('SELECT key, path, name FROM runs WHERE id = ?').get(runId) as { key: string; path: string; name: string } | undefined;
       if (!run) return null;
-      const seriesIds = s.prepare('SELECT id FROM series WHERE run_id = ?').pluck().all(runId) as number[];
-      const delPoints = s.prepare('DELETE FROM points WHERE series_id = ?');
-      const delSummary = s.prepare('DELETE FROM series_summary WHERE series_id = ?');
-      for (const id of seriesIds) {
-        delPoints.run(id);
-        delSummary.run(id);
-      }
-      s.prepare('DELETE FROM ingest_errors WHERE run_id = ? OR path IN (SELECT path FROM source_files WHERE run_id = ?)').run(runId, runId);
-      for (const t of ['series', 'gpu_samples', 'validation_tables', 'findings', 'source_files', 'run_summaries', 'changes']) {
-        s.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
-      }
-      s.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      this.deleteRunRowsTx(runId);
       s.prepare('INSERT INTO deleted_runs (key, path, name, deleted_at) VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET path = excluded.path, name = excluded.name, deleted_at = excluded.deleted_at')
         .run(run.key, run.path, run.name, now);
       // pages that show the run learn it is gone (its id no longer resolves)
@@ -642,16 +641,55 @@ export class Store {
     return done;
   }
 
+  /** Every row of a run, the run included (inside a write transaction). */
+  private deleteRunRowsTx(runId: number): void {
+    const s = this.sqlite;
+    const seriesIds = s.prepare('SELECT id FROM series WHERE run_id = ?').pluck().all(runId) as number[];
+    const delPoints = s.prepare('DELETE FROM points WHERE series_id = ?');
+    const delSummary = s.prepare('DELETE FROM series_summary WHERE series_id = ?');
+    for (const id of seriesIds) {
+      delPoints.run(id);
+      delSummary.run(id);
+    }
+    s.prepare('DELETE FROM ingest_errors WHERE run_id = ? OR path IN (SELECT path FROM source_files WHERE run_id = ?)').run(runId, runId);
+    for (const t of ['series', 'gpu_samples', 'validation_tables', 'findings', 'source_files', 'run_summaries', 'changes']) {
+      s.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+    }
+    s.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+  }
+
+  /**
+   * Replaces the run stored under `key` (a stored key, host included) by the rows `fill` writes in the
+   * same transaction (export-db: db/copyRun.ts); open pages learn of it as a new run.
+   */
+  replaceRun<T extends { runId: number }>(key: string, fill: (sqlite: SqlDb) => T): T {
+    const done = this.write(() => {
+      const old = this.stmts.runIdByKey.get(key) as { id: number } | undefined;
+      if (old) this.deleteRunRowsTx(old.id);
+      const r = fill(this.sqlite);
+      this.stmts.insertChange.run(r.runId, 'run-added', null, null, null, Date.now());
+      return r;
+    });
+    this.series.clear();
+    return done;
+  }
+
   /** Forgets a deletion: the run is read again by the next ingest or watch rescan. False when it was not deleted. */
   restoreRun(key: string, path: string | null = null): boolean {
-    return this.write(() => this.sqlite.prepare('DELETE FROM deleted_runs WHERE key = ? OR path = ?').run(key, path).changes > 0);
+    // `key` is a stored key (the deleted runs list) or a discovered one (this store's host added)
+    const sql = this.host
+      ? "DELETE FROM deleted_runs WHERE key = ? OR key = ? OR (path = ? AND key LIKE ?)"
+      : 'DELETE FROM deleted_runs WHERE key = ? OR key = ? OR path = ?';
+    const args = this.host ? [key, this.runKey(key), path, `%@${this.host}`] : [key, key, path];
+    return this.write(() => this.sqlite.prepare(sql).run(...args).changes > 0);
   }
 
   private isDeletedStmt: SqlStatement | null = null;
   /** Whether the user deleted the run with this key, or the run that lived in this folder (a rescan asks per run). */
   isDeletedRun(key: string, path: string): boolean {
-    this.isDeletedStmt ??= this.sqlite.prepare('SELECT 1 FROM deleted_runs WHERE key = ? OR path = ? LIMIT 1');
-    return !!this.isDeletedStmt.get(key, path);
+    // on a store with a host, a folder deleted on another machine is another run
+    this.isDeletedStmt ??= this.sqlite.prepare('SELECT 1 FROM deleted_runs WHERE key = ? OR (path = ? AND key LIKE ?) LIMIT 1');
+    return !!this.isDeletedStmt.get(this.runKey(key), path, this.host ? `%@${this.host}` : '%');
   }
 
   /** The deleted runs, newest deletion first. */
@@ -668,6 +706,6 @@ export class Store {
 
   /** The id of a run by its key, if known. */
   runIdByKey(key: string): number | null {
-    return (this.stmts.runIdByKey.get(key) as { id: number } | undefined)?.id ?? null;
+    return (this.stmts.runIdByKey.get(this.runKey(key)) as { id: number } | undefined)?.id ?? null;
   }
 }

@@ -27,10 +27,11 @@ export interface WatchProc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startWatch(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<WatchProc> {
+/** `lrscope watch <args>` (or, with opts.command, `lrscope serve <args>`) until it prints its dashboard address. */
+export async function startWatch(args: string[], opts: { timeoutMs?: number; env?: Record<string, string>; command?: 'watch' | 'serve' } = {}): Promise<WatchProc> {
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...opts.env };
   if (!opts.env?.LRSCOPE_TOKEN) delete env.LRSCOPE_TOKEN;
-  const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', ...args], {
+  const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), opts.command ?? 'watch', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,10 +7,12 @@ export const help = `Usage: lrscope runs [--db FILE] [--json] [--filter TEXT] [-
 
 One row per run: id, name, the alias and tags given in the dashboard, kind, config name, status
 (archived runs say so), generator and discriminator LR, batch size, last step, number of points, metric
-tags, last update, path. Oldest first unless --sort says otherwise.
+tags, last update, host, path. Oldest first unless --sort says otherwise. The host is the machine the
+run's files were read from on a team database (PostgreSQL: runs of the same name on two hosts are two
+runs), else the one its event files name.
 
   --json            print {"runs":[{id,name,path,kind,configName,status,genLr,discLr,batchSize,lastStep,
-                    points,tags:[…],updatedAt,alias,userTags:[…],notes,archived}]} (updatedAt in ms since the epoch)
+                    points,tags:[…],updatedAt,alias,userTags:[…],notes,archived,host}]} (updatedAt in ms since the epoch)
   --filter TEXT     runs whose name, path, config name, alias, tags or notes contain TEXT
   --status S,…      only these statuses (${RUN_STATUSES.join(', ')})
   --sort COL[:DIR]  ${RUN_SORTS.join(', ')}; DIR asc (default) or desc
@@ -79,6 +81,7 @@ export function run(argv: string[], io: CliIO): number {
         userTags: r.userTags,
         notes: r.notes,
         archived: r.archivedAt !== null,
+        host: r.host,
       }));
       io.out(JSON.stringify({ runs: out }, null, 2) + '\n');
       return 0;
@@ -93,10 +96,10 @@ export function run(argv: string[], io: CliIO): number {
     }
     io.out(
       formatTable(
-        ['id', 'name', 'alias', 'user tags', 'kind', 'config', 'status', 'lr_g', 'lr_d', 'bs', 'last step', 'points', 'tags', 'updated', 'path'],
+        ['id', 'name', 'alias', 'user tags', 'kind', 'config', 'status', 'lr_g', 'lr_d', 'bs', 'last step', 'points', 'tags', 'updated', 'host', 'path'],
         runs.map((r) => [
           r.id, r.name, r.alias, r.userTags.join(','), r.kind, r.configName, r.archivedAt !== null ? `${r.status} (archived)` : r.status,
-          r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.nTags, fmtTime(r.updatedAt), r.path,
+          r.genLr, r.discLr, r.batchSize, r.lastStep, r.points, r.nTags, fmtTime(r.updatedAt), r.host, r.path,
         ]),
       ),
     );

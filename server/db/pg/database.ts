@@ -14,6 +14,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { SqlDb, SqlRunResult, SqlStatement, SqlTransaction, VariableArgFunction } from '../sqlDb';
 import { packageRoot } from '../../paths';
 import { coalescible, toPgSql } from './translate';
+import { BinaryCopyWriter, type NumericType } from './copyBinary';
 import { WORKER_SOURCE } from './worker';
 
 /** the advisory lock every write transaction holds ('lrsc') */
@@ -71,6 +72,8 @@ export interface CoalesceSpec {
   columns: string[];
   /** OR REPLACE: the primary key columns (rows with the same key: the last one wins) */
   replaceKey: number[] | null;
+  /** the column types when every column is a number (bigint / double precision): sent as binary COPY */
+  numeric: NumericType[] | null;
 }
 
 function copyText(v: Param): string {
@@ -84,11 +87,19 @@ function copyText(v: Param): string {
 class Coalesced {
   private text = '';
   private readonly rows = new Map<string, Param[]>();
+  private binary: BinaryCopyWriter | null = null;
   size = 0;
   constructor(private readonly spec: CoalesceSpec) {}
 
   add(values: Param[]): void {
     const c = this.spec.columns.length;
+    if (this.spec.numeric && !this.spec.replaceKey) {
+      // appended as they come: binary COPY rows
+      const n = Math.floor(values.length / c);
+      (this.binary ??= new BinaryCopyWriter(this.spec.numeric)).add(values, 0, n);
+      this.size += n;
+      return;
+    }
     for (let r = 0; r + c <= values.length; r += c) {
       this.size++;
       if (this.spec.replaceKey) {
@@ -104,20 +115,34 @@ class Coalesced {
 
   send(conn: PgConnection): void {
     const cols = this.spec.columns.map((x) => `"${x}"`).join(', ');
+    const table = `"${this.spec.table}"`;
     if (!this.spec.replaceKey) {
-      conn.copy(`COPY "${this.spec.table}" (${cols}) FROM STDIN`, this.text, true);
+      if (this.binary) conn.copy(`COPY ${table} (${cols}) FROM STDIN (FORMAT binary)`, this.binary.finish(), true);
+      else conn.copy(`COPY ${table} (${cols}) FROM STDIN`, this.text, true);
       return;
     }
     const rows = [...this.rows.values()];
     const c = this.spec.columns.length;
-    const per = Math.floor(60_000 / c);
     const key = this.spec.replaceKey.map((i) => `"${this.spec.columns[i]}"`).join(', ');
     const set = this.spec.columns.filter((_, i) => !this.spec.replaceKey!.includes(i)).map((x) => `"${x}" = excluded."${x}"`).join(', ');
+    if (this.spec.numeric && rows.length > 8) {
+      // many rows: binary COPY into a temporary staging table, then one upsert from it (a statement with
+      // tens of thousands of parameters costs PostgreSQL more to parse than to execute)
+      const stage = `"lrscope_stage_${this.spec.table}"`;
+      const w = new BinaryCopyWriter(this.spec.numeric, rows.length * (2 + c * 12) + 64);
+      for (const row of rows) w.add(row, 0, 1);
+      conn.postRaw({ op: 'query', text: `CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table}) ON COMMIT DELETE ROWS`, values: [], array: true });
+      conn.copy(`COPY ${stage} (${cols}) FROM STDIN (FORMAT binary)`, w.finish(), true);
+      conn.postRaw({ op: 'query', text: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage} ON CONFLICT (${key}) DO UPDATE SET ${set}`, values: [], array: true });
+      conn.postRaw({ op: 'query', text: `TRUNCATE ${stage}`, values: [], array: true });
+      return;
+    }
+    const per = Math.floor(60_000 / c);
     for (let i = 0; i < rows.length; i += per) {
       const part = rows.slice(i, i + per);
       let n = 0;
       const tuples = part.map(() => `(${this.spec.columns.map(() => `$${++n}`).join(',')})`).join(',');
-      conn.postRaw({ op: 'query', text: `INSERT INTO "${this.spec.table}" (${cols}) VALUES ${tuples} ON CONFLICT (${key}) DO UPDATE SET ${set}`, values: part.flat(), array: true });
+      conn.postRaw({ op: 'query', text: `INSERT INTO ${table} (${cols}) VALUES ${tuples} ON CONFLICT (${key}) DO UPDATE SET ${set}`, values: part.flat(), array: true });
     }
   }
 }
@@ -252,16 +277,26 @@ export class PgConnection {
   }
 
   /** Posts without flushing the coalesced rows first (what the flush itself sends); unattended. */
-  postRaw(req: Record<string, unknown>): void {
+  postRaw(req: Record<string, unknown>, transfer?: ArrayBuffer[]): void {
     const id = this.nextId++;
-    this.port.postMessage({ ...req, id });
+    this.port.postMessage({ ...req, id }, transfer);
     this.outstanding++;
     this.unattended.set(id, String(req.text ?? req.op));
   }
 
-  /** COPY … FROM STDIN: `data` in COPY's text format; pipelined inside a transaction */
-  copy(text: string, data: string, pipelined: boolean): void {
-    if (pipelined) return this.postRaw({ op: 'copy', text, data });
+  /** COPY … FROM STDIN: `data` in COPY's text format (a string) or binary format (a Buffer, handed over to the worker); pipelined inside a transaction */
+  copy(text: string, data: string | Buffer, pipelined: boolean): void {
+    if (pipelined) {
+      if (typeof data === 'string') return this.postRaw({ op: 'copy', text, data });
+      // the bytes move to the worker without a copy (a Buffer at offset 0 of a memory of its own:
+      // BinaryCopyWriter's); anything else is copied into such a memory first
+      let own = data;
+      if (data.byteOffset !== 0 || data.buffer.byteLength < Buffer.poolSize) {
+        own = Buffer.allocUnsafeSlow(data.byteLength);
+        data.copy(own);
+      }
+      return this.postRaw({ op: 'copy', text, data: own.buffer, length: own.byteLength }, [own.buffer as ArrayBuffer]);
+    }
     const id = this.post({ op: 'copy', text, data });
     if (!pipelined) this.wait(id, text);
   }
@@ -294,7 +329,9 @@ function coalesceSpec(sql: string): CoalesceSpec | null {
   if (m && info) {
     const columns = m[3].split(',').map((c) => c.trim().replace(/"/g, ''));
     const replaceKey = m[1] ? info.pk.map((k) => columns.indexOf(k)) : null;
-    if (!replaceKey || replaceKey.every((i) => i >= 0)) spec = { key: sql, table: m[2], columns, replaceKey };
+    const types = columns.map((c) => info.types.get(c));
+    const numeric = types.every((t) => t === 'bigint' || t === 'double precision') ? (types as NumericType[]) : null;
+    if (!replaceKey || replaceKey.every((i) => i >= 0)) spec = { key: sql, table: m[2], columns, replaceKey, numeric };
   }
   SPEC_CACHE.set(sql, spec);
   return spec;

@@ -12,11 +12,15 @@
 // - `sqlite_master` lookups → information_schema
 // Statements are only rewritten outside string literals and quoted identifiers.
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
-import { LITE_TABLES } from './schema';
+import { LITE_TABLES, pgTypeOf } from './schema';
+
+type PgType = ReturnType<typeof pgTypeOf>;
 
 interface TableInfo {
   pk: string[];
   columns: string[];
+  /** each column's PostgreSQL type */
+  types: Map<string, PgType>;
   /** the autoincrement key, returned by INSERTs */
   serial: string | null;
 }
@@ -29,16 +33,16 @@ function tableInfo(name: string): TableInfo | undefined {
       const cfg = getTableConfig(t);
       const pk = cfg.primaryKeys.length ? cfg.primaryKeys[0].columns.map((c) => c.name) : cfg.columns.filter((c) => c.primary).map((c) => c.name);
       const serial = cfg.columns.find((c) => c.primary && 'autoIncrement' in c && c.autoIncrement)?.name ?? null;
-      tables.set(cfg.name, { pk, columns: cfg.columns.map((c) => c.name), serial });
+      tables.set(cfg.name, { pk, columns: cfg.columns.map((c) => c.name), types: new Map(cfg.columns.map((c) => [c.name, pgTypeOf(t, c)])), serial });
     }
   }
   return tables.get(name);
 }
 
-/** A table whose single-row INSERTs the bridge may buffer (no autoincrement key to return): its key columns. */
-export function coalescible(table: string): { pk: string[] } | null {
+/** A table whose single-row INSERTs the bridge may buffer (no autoincrement key to return): its key columns and column types. */
+export function coalescible(table: string): { pk: string[]; types: Map<string, PgType> } | null {
   const info = tableInfo(table);
-  return info && !info.serial ? { pk: info.pk } : null;
+  return info && !info.serial ? { pk: info.pk, types: info.types } : null;
 }
 
 /** Splits SQL into code and literal parts ('…' strings, "…" identifiers), literals kept verbatim. */

@@ -59,13 +59,14 @@ async function handle(m) {
       return { rows: r.rows, rowCount: r.rowCount ?? 0 };
     }
     case 'copy': {
-      // COPY … FROM STDIN with the rows as one text-format string (pg-copy-streams)
+      // COPY … FROM STDIN with the rows as one text-format string, or binary-format bytes (an ArrayBuffer
+      // transferred from the main thread, m.length of them) (pg-copy-streams)
       const { from } = require(workerData.copyPath);
       await new Promise((resolve, reject) => {
         const stream = client.query(from(m.text));
         stream.on('error', reject);
         stream.on('finish', resolve);
-        stream.end(m.data);
+        stream.end(typeof m.data === 'string' ? m.data : Buffer.from(m.data, 0, m.length));
       });
       return { rows: [], rowCount: 0 };
     }

@@ -1,0 +1,90 @@
+// `lrscope serve`: the dashboard and API on a database, watching nothing (issue 12: one dashboard for a
+// team's PostgreSQL database that watchers, `lrscope ingest` and agents on other machines write into).
+// The same supervised Next.js process as `lrscope watch` (../dashboard.ts); live updates follow the
+// change log, which every writer appends to, so an open page sees what any process wrote.
+import { parseArgs, UsageError } from '../args';
+import { openForWrite, type CliIO } from '../context';
+import { resolveDbPath } from '../../paths';
+import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
+import { AccessConfigError, chooseToken, type TokenChoice } from '../../http/access';
+import { redactUrl } from '../../db/pg/open';
+
+export const help = `Usage: lrscope serve [--db FILE|URL] [--port 3000] [--host 127.0.0.1] [--token T] [--read-only]
+
+Serves the dashboard and its API on a database without watching any folder: the team set-up's one
+dashboard on a PostgreSQL database (--db postgres://user@host:port/db) that 'lrscope watch
+--no-dashboard' and 'lrscope ingest' on other machines write into. Open pages update live from every
+writer (the change log is polled). Ctrl-C stops it.
+
+  --db FILE|URL     database file or postgres:// URL (default: $LRSCOPE_DB or .lrscope/lrscope.db)
+  --port N          dashboard port (default 3000; 0 picks a free one)
+  --host ADDR       dashboard address (default 127.0.0.1; 0.0.0.0 to share on the network)
+  --token T         require this access token (16+ characters from A-Z a-z 0-9 . _ ~ -); default:
+                    $LRSCOPE_TOKEN, else off loopback a random one, printed in the dashboard address
+  --allow-host NAME also answer to this Host name (a DNS name, a reverse proxy; repeatable)
+  --read-only       the dashboard refuses every change (notes, tags, archive, delete)`;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, {
+    db: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'allow-host': { type: 'multi' },
+    'read-only': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (flags.help) {
+    io.out(help + '\n');
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`serve takes no paths (got '${positionals[0]}'): it watches nothing; use 'lrscope watch' to follow folders`);
+  const port = flags.port === undefined ? 3000 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
+  const host = (flags.host as string | undefined) ?? '127.0.0.1';
+  let access: TokenChoice;
+  try {
+    access = chooseToken({ host, flag: flags.token as string | undefined, env: process.env.LRSCOPE_TOKEN });
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const allowHosts = (flags['allow-host'] as string[] | undefined) ?? [];
+  const readOnly = flags['read-only'] === true;
+  if (!(await portIsFree(port, host))) throw new UsageError(`port ${port} is in use on ${host}: stop the other process or pass --port N`);
+
+  // opened here first: migrations applied, and an unreachable database is one clear line before the build
+  const dbPath = resolveDbPath(flags.db as string | undefined);
+  openForWrite(flags.db as string | undefined).close();
+
+  let dashboard: Dashboard | null = null;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    io.err('\nStopping…\n');
+    await dashboard?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  try {
+    ensureBuild(io.out);
+    dashboard = await startDashboard({ port, host, db: dbPath, token: access.token, allowHosts, readOnly });
+    dashboard.child.once('exit', (code) => {
+      if (!stopping) {
+        io.err(`lrscope serve: the dashboard process exited (code ${code}); stopping.\n`);
+        void stop(1);
+      }
+    });
+    io.out(`Database: ${redactUrl(dbPath)}\n`);
+    if (access.generated) io.out(`Bound to ${host}: every request needs the access token generated below (or pass --token / $LRSCOPE_TOKEN).\n`);
+    if (readOnly) io.out('Read-only: the dashboard refuses every change.\n');
+    io.out(`Dashboard: ${dashboard.url}${access.token ? `/?token=${access.token}` : ''}   (Ctrl-C to stop)\n`);
+  } catch (err) {
+    io.err(`lrscope serve: ${(err as Error).message}\n`);
+    await stop(err instanceof UsageError ? 2 : 1);
+  }
+  await new Promise<void>(() => {}); // runs until a signal
+  return 0;
+}
