@@ -8,33 +8,10 @@ import { Store } from '../server/db/store';
 import { ingestPaths } from '../server/ingest/ingest';
 import { readTfRecords } from '../server/ingest/tfrecord';
 import { decodeTfEvents, newTfEventsState } from '../server/ingest/tfevents';
-import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../server/ingest/tfeventsWriter';
+import { LAMA_TRAIN_TAGS, writeLamaEventFile } from './bench/lamaEventFile';
 
 const N = Number(process.env.BENCH_POINTS ?? 2_000_000);
-const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet_pl', 'train_discr_adv', 'train_adv_discr_real_out', 'train_adv_discr_fake_out', 'train_adv_discr_real_gp'];
-
-function generate(dir: string): string {
-  const t0 = 1_795_000_000;
-  const file = path.join(dir, 'tb', eventFileName(t0, 'bench-host', 1));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'w');
-  const parts: Buffer[] = [eventRecord(encodeFileVersionEvent(t0))];
-  let bytes = 0;
-  for (let i = 0; i < N; i++) {
-    const step = Math.floor(i / TAGS.length) * 10 + 9;
-    const tag = TAGS[i % TAGS.length];
-    const rec = eventRecord(encodeScalarEvent({ tag, step, wallTime: t0 + i * 0.01, value: Math.exp(-step / 1e6) + Math.sin(i) * 0.01 }));
-    parts.push(rec);
-    bytes += rec.length;
-    if (parts.length >= 10_000) {
-      fs.writeSync(fd, Buffer.concat(parts));
-      parts.length = 0;
-    }
-  }
-  fs.writeSync(fd, Buffer.concat(parts));
-  fs.closeSync(fd);
-  return file;
-}
+const TAGS = LAMA_TRAIN_TAGS;
 
 /** Ceiling: decode first (untimed), then time only the inserts. Its arrays die with this scope. */
 function ceiling(file: string, dir: string): number {
@@ -67,7 +44,7 @@ function ms(t: bigint): number {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-'));
 try {
   let t = process.hrtime.bigint();
-  const file = generate(dir);
+  const file = writeLamaEventFile(dir, N);
   const size = fs.statSync(file).size;
   console.log(`generated ${N.toLocaleString()} scalar events (${(size / 1e6).toFixed(1)} MB) in ${ms(t).toFixed(0)} ms`);
 

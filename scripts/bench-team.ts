@@ -14,7 +14,7 @@ import { openDb } from '../server/db/open';
 import { Store } from '../server/db/store';
 import { ingestPaths } from '../server/ingest/ingest';
 import { querySeries } from '../server/db/series';
-import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../server/ingest/tfeventsWriter';
+import { LAMA_TRAIN_TAGS, writeLamaEventFile } from './bench/lamaEventFile';
 import { startPgCluster } from '../tests/helpers/pgCluster';
 import { freePort, startWatch } from '../tests/helpers/watchProcess';
 import { RemoteStore } from '../server/agent/remoteStore';
@@ -22,26 +22,7 @@ import { RemoteStore } from '../server/agent/remoteStore';
 const N = Number(process.env.BENCH_POINTS ?? 2_000_000);
 const Q = Number(process.env.BENCH_QUERIES ?? 200);
 const NA = Number(process.env.BENCH_AGENT_POINTS ?? 500_000);
-const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_gen_fm', 'train_gen_resnet_pl', 'train_discr_adv', 'train_adv_discr_real_out', 'train_adv_discr_fake_out', 'train_adv_discr_real_gp'];
-
-function generate(dir: string, n = N): string {
-  const t0 = 1_795_000_000;
-  const file = path.join(dir, 'tb', eventFileName(t0, 'bench-host', 1));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'w');
-  const parts: Buffer[] = [eventRecord(encodeFileVersionEvent(t0))];
-  for (let i = 0; i < n; i++) {
-    const step = Math.floor(i / TAGS.length) * 10 + 9;
-    parts.push(eventRecord(encodeScalarEvent({ tag: TAGS[i % TAGS.length], step, wallTime: t0 + i * 0.01, value: Math.exp(-step / 1e6) + Math.sin(i) * 0.01 })));
-    if (parts.length >= 10_000) {
-      fs.writeSync(fd, Buffer.concat(parts));
-      parts.length = 0;
-    }
-  }
-  fs.writeSync(fd, Buffer.concat(parts));
-  fs.closeSync(fd);
-  return file;
-}
+const TAGS = LAMA_TRAIN_TAGS;
 
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
@@ -87,7 +68,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-team-'));
 const cluster = await startPgCluster();
 try {
   let t = process.hrtime.bigint();
-  const file = generate(dir);
+  const file = writeLamaEventFile(dir, N);
   console.log(`generated ${N.toLocaleString()} scalar events (${(fs.statSync(file).size / 1e6).toFixed(1)} MB) in ${ms(t).toFixed(0)} ms; PostgreSQL cluster at ${cluster.url}`);
   const folder = path.join(dir, 'tb');
   const liteMs = ingestInto(path.join(dir, 'bench.sqlite'), folder);
@@ -104,7 +85,7 @@ try {
   }
   // agent → server: lrscope serve on a fresh PostgreSQL database, the agent's store calls from here
   const agentDir = path.join(dir, 'agent');
-  generate(agentDir, NA);
+  writeLamaEventFile(agentDir, NA);
   const agentDb = cluster.createDb('agent');
   const token = 'bench-team-token-0123456789';
   const serve = await startWatch(['--db', agentDb, '--port', String(await freePort()), '--token', token], { command: 'serve' });

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { storedPoints as stored, writtenTotal as total } from '../helpers/storedPoints';
 import Database from 'better-sqlite3';
-import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 
 const TRIALS = Number(process.env.LRSCOPE_SOAK_TRIALS ?? 3);
 
@@ -19,29 +20,6 @@ function run(args: string[]): { done: Promise<{ code: number | null; out: string
   return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), kill: () => child.kill('SIGINT') };
 }
 
-interface Stored {
-  points: number;
-  /** points in a restart segment (none of these runs restarts: any would be a doubled chunk) */
-  resumed: number;
-  perTag: Map<string, number>;
-}
-
-function stored(db: string, runName: string): Stored {
-  const s = new Database(db, { readonly: true });
-  try {
-    const rows = s
-      .prepare(
-        `SELECT se.tag AS tag, COUNT(*) AS n, SUM(p.seg > 0) AS resumed FROM points p JOIN series se ON se.id = p.series_id
-         JOIN runs r ON r.id = se.run_id WHERE r.name = ? GROUP BY se.tag`,
-      )
-      .all(runName) as { tag: string; n: number; resumed: number }[];
-    return { points: rows.reduce((a, r) => a + r.n, 0), resumed: rows.reduce((a, r) => a + r.resumed, 0), perTag: new Map(rows.map((r) => [r.tag, r.n])) };
-  } finally {
-    s.close();
-  }
-}
-
-const total = (b: BuiltRun) => [...b.written.values()].reduce((a, l) => a + l.length, 0);
 
 describe('several writers on one database', () => {
   it(`watch + two ingests at once store every point exactly once (${TRIALS} trials)`, async () => {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgCluster, type PgCluster } from '../helpers/pgCluster';
-import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
-import { openDb } from '../../server/db/open';
+import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { storedPoints as stored, writtenTotal as total } from '../helpers/storedPoints';
 
 const TRIALS = Number(process.env.LRSCOPE_SOAK_TRIALS ?? 1);
 
@@ -27,22 +27,6 @@ function run(args: string[]): { done: Promise<{ code: number | null; out: string
   return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), kill: () => child.kill('SIGINT') };
 }
 
-function stored(url: string, runName: string): { points: number; resumed: number; perTag: Map<string, number> } {
-  const h = openDb(url, { readonly: true });
-  try {
-    const rows = h.sqlite
-      .prepare(
-        `SELECT se.tag AS tag, COUNT(*) AS n, SUM(CASE WHEN p.seg > 0 THEN 1 ELSE 0 END) AS resumed FROM points p JOIN series se ON se.id = p.series_id
-         JOIN runs r ON r.id = se.run_id WHERE r.name = ? GROUP BY se.tag`,
-      )
-      .all(runName) as { tag: string; n: number; resumed: number }[];
-    return { points: rows.reduce((a, r) => a + r.n, 0), resumed: rows.reduce((a, r) => a + r.resumed, 0), perTag: new Map(rows.map((r) => [r.tag, r.n])) };
-  } finally {
-    h.close();
-  }
-}
-
-const total = (b: BuiltRun) => [...b.written.values()].reduce((a, l) => a + l.length, 0);
 
 describe('several writers on one PostgreSQL database', () => {
   it(`watch + two ingests at once store every point exactly once (${TRIALS} trials)`, async () => {
