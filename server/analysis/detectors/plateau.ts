@@ -30,6 +30,11 @@ export const PLATEAU = {
   trainWindows: 40,
   /** the reported start: the first point after which the curve never improves by more than this */
   stallGain: 0.03,
+  /** a significant improving validation trend (Mann–Kendall z ≤ this) over the stretch's last two thirds … */
+  stillImprovingZ: -2,
+  /** … gaining at least this there, at an LR not decayed below decayedLr of its start, is slow, not stuck */
+  stillGain: 0.01,
+  decayedLr: 0.1,
   /** training-loss route: the (smoothed) validation signal improves by at most this over the stretch */
   valGain: 0.15,
   /** … or shows no significant trend (Mann–Kendall z above this) */
@@ -75,6 +80,22 @@ export function trainChange(s: PreparedSeries, from: number, to = Infinity): num
   return relChange(a, b);
 }
 
+/**
+ * The validation signal's trend and gain over the last two thirds of the stretch from `from` (≥ 6 points:
+ * fewer cannot show a significant Mann–Kendall trend).
+ */
+function stillImproving(v: PreparedSeries, from: number): { z: number; gain: number; at: number } | null {
+  const e = errorCurve(v, from);
+  const n = e.y.length;
+  const h = Math.floor(n / 3);
+  if (n - h < 6) return null;
+  const ys = e.y.slice(h);
+  const m = ys.length;
+  const a = median(Float64Array.from(ys.slice(0, 2)));
+  const b = median(Float64Array.from(ys.slice(m - 2)));
+  return { z: trendZ(ys), gain: -relChange(a, b), at: e.steps[h] };
+}
+
 interface Stretch {
   base: PreparedSeries;
   /** the reported start (improvement under 3% from here) */
@@ -114,6 +135,18 @@ function stretchOf(input: AnalysisInput, base: PreparedSeries, isVal: boolean): 
   signals.push({ signal: `${base.tag} improvement after step ${start}`, value: pct(flat.gain), threshold: `≤ ${pct(PLATEAU.flatGain, 0)}`, step: start, fired: true });
   if (ssim) signals.push({ signal: `${ssim.tag} flat from the same validation`, value: ssimGain === null ? 'no' : 'yes', threshold: `gain ≤ ${pct(PLATEAU.flatGain, 0)} of 1 − SSIM`, step: start, fired: ssimGain !== null });
   signals.push({ signal: 'share of the run without improvement', value: pct(coverage), threshold: `≥ ${pct(PLATEAU.coverage, 0)} and ≥ ${PLATEAU.minPoints} points`, step: start, fired: coverage >= PLATEAU.coverage && points >= PLATEAU.minPoints });
+  // stuck, not slow: a validation curve still improving steadily over the last two thirds of the stretch
+  // at an LR that has not decayed (a run at an LR 100× too low gains ~10% over the run, a little at every
+  // validation) is slow convergence; with the LR decayed to a fraction of its start the same creep is the
+  // tail of a vanished step size — a plateau, whose suggestion names the decay
+  const v = isVal ? base : sig.val;
+  const still = v ? stillImproving(v, start) : null;
+  if (still && still.z <= PLATEAU.stillImprovingZ && still.gain >= PLATEAU.stillGain) {
+    const lr0 = input.events.lrAt(input.budget.firstStep);
+    const lr1 = input.events.lrAt(input.budget.lastStep);
+    const decayed = lr0 !== null && lr1 !== null && lr0 > 0 && lr1 < PLATEAU.decayedLr * lr0;
+    signals.push({ signal: `${v!.tag} still improving over the last two thirds of the stretch (trend z / gain), LR not decayed`, value: `${fmtNum(still.z, 3)} / ${pct(still.gain)}, LR ${lr1 === null ? '?' : fmtNum(lr1)}${lr0 !== null ? ` of ${fmtNum(lr0)}` : ''}`, threshold: `a decayed LR (< ${pct(PLATEAU.decayedLr, 0)} of its start) makes it a plateau; else slow, not stuck`, step: still.at, fired: decayed });
+  }
   if (isVal && sig.train) {
     const trainGain = trainChange(sig.train, start);
     if (trainGain !== null) signals.push({ signal: `${sig.train.tag} change over the stretch (memorising when ≤ −${pct(PLATEAU.trainGain, 0)})`, value: pct(trainGain), threshold: 'reported', step: start, fired: trainGain <= -PLATEAU.trainGain });

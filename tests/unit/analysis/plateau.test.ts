@@ -56,3 +56,27 @@ describe('plateau detector', () => {
     expect(f.evidence.early).toBe(true);
   });
 });
+
+describe('plateau P4: stuck, not slow', () => {
+  // validation 9% better over the run, a little at every one of 30 validations (an LR far too low)
+  const slow = (lr: (s: number) => number): RunData => {
+    const n = noise(7);
+    const run = makeRun({
+      steps: 3000,
+      train: { train_loss: (s) => (1 - 0.09 * (s / 3000)) * (1 + 0.01 * n()) },
+      val: { val_loss: (s) => (1 - 0.09 * (s / 3000)) * (1 + 0.001 * n()) },
+    });
+    const steps = Array.from({ length: 300 }, (_, i) => i * 10 + 9);
+    return { ...run, lr: [{ tag: 'lr-Adam', steps, values: steps.map(lr) }] };
+  };
+
+  it('a steady creep at a constant LR is slow convergence, not a plateau', () => {
+    expect(plateau(slow(() => 1e-5))).toEqual([]);
+  });
+
+  it('the same creep with the LR decayed to ~0 is a plateau (the tail of a vanished step size)', () => {
+    const [f] = plateau(slow((s) => 1e-3 * Math.pow(0.997, s)));
+    expect(f.kind).toBe('plateau');
+    expect(f.evidence.signals!.some((s) => /LR not decayed/.test(s.signal) && s.fired)).toBe(true);
+  });
+});

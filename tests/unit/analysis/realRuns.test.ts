@@ -65,7 +65,6 @@ const DISAGREE: Record<string, { ours: string[]; why: string }> = {
   h_plateau_drop_places: { ours: ['plateau'], why: 'val_gen_l1 improved 8.2% over 9 validations at LR 5e-7: < 10% is our plateau, > 3% is the labeller\'s "still improving"' },
   h_overfitting_20_images_log10: { ours: ['overfitting'], why: 'val_gen_l1 ends 17.5% above its best (GL5: overfitting); the labeller needs every later validation > 3% worse, one was 3.0%' },
   b_overfitting_10_images: { ours: ['overfitting'], why: 'val_gen_l1 ends 15% above its best (GL5); one of 17 later validations was only 2.3% worse' },
-  b_slow_celeba_log5: { ours: ['plateau'], why: 'LRs 100x too low: 10% better over the run — under our 10% plateau bar, over the labeller\'s 3%; slow convergence in truth' },
 };
 describe.each([
   ['torch-heldout', 27],
