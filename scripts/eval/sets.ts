@@ -28,6 +28,7 @@ export const SET_DIRS = {
   'torch-corpus': path.join(REPO, 'tests/fixtures/torch-corpus'),
   'torch-heldout': path.join(REPO, 'tests/fixtures/torch-heldout'),
   'torch-heldout-b': path.join(REPO, 'tests/fixtures/torch-heldout-b'),
+  'torch-heldout-c': path.join(REPO, 'tests/fixtures/torch-heldout-c'),
 } as const;
 export type SetName = keyof typeof SET_DIRS;
 
