@@ -2,7 +2,7 @@
 // tolerance), nothing outside the labels' expected + acceptable kinds, nothing on healthy runs.
 import { describe, expect, it } from 'vitest';
 import { diagnoseRun } from '../../../server/analysis/diagnose';
-import { alarms, onsetTolerance } from '../../../scripts/eval/score';
+import { alarms, onsetTolerance, scoreSet } from '../../../scripts/eval/score';
 import { loadSet, setAvailable, type LabelledRun } from '../../../scripts/eval/sets';
 
 function check(r: LabelledRun) {
@@ -78,4 +78,19 @@ describe.each([
     if (d) it(`${r.id}: we say ${d.ours.join(', ')}, the labels ${r.expected.join(', ') || 'healthy'} — ${d.why}`, () => expect(alarms(diagnoseRun(r.run)).map((f) => f.kind)).toEqual(d.ours));
     else it(`${r.id}: ${r.expected.join(', ') || 'healthy'}`, () => check(r));
   }
+});
+
+// The fourth batch: held out for revision 4 (its score, P 0.89 / R 0.80, is in docs/benchmarks.md with the three
+// misses explained). Guarded at what was measured, so a change that loses ground on unseen-shaped runs shows.
+describe('diagnosis on torch-heldout-c (our own 15 real trainings, held out for revision 4)', () => {
+  const runs = loadSet('torch-heldout-c');
+  const score = scoreSet(runs, diagnoseRun);
+  it('holds 15 labelled runs', () => expect(runs).toHaveLength(15));
+  it('precision and recall over all kinds at least as measured (0.89 / 0.80)', () => {
+    const tp = score.kinds.reduce((a, k) => a + k.tp, 0);
+    const fp = score.kinds.reduce((a, k) => a + k.fp, 0);
+    const fn = score.kinds.reduce((a, k) => a + k.fn, 0);
+    expect(tp / (tp + fp)).toBeGreaterThanOrEqual(0.88);
+    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.8);
+  });
 });
