@@ -12,6 +12,25 @@ function json(status: number, body: string): Response {
   return new Response(body, { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
 }
 
+/** The request body as text, or null as soon as it passes `max` bytes (the rest is never buffered). */
+async function readCapped(req: Request, max: number): Promise<string | null> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > max) {
+      await reader.cancel();
+      return null;
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 export async function POST(req: Request): Promise<Response> {
   const token = process.env.LRSCOPE_TOKEN || '';
   if (!token) return json(403, JSON.stringify({ ok: false, error: 'agents need the server started with a token (lrscope serve --token T)' }));
@@ -21,8 +40,9 @@ export async function POST(req: Request): Promise<Response> {
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return json(401, JSON.stringify({ ok: false, error: 'wrong or missing bearer token' }));
   const length = Number(req.headers.get('content-length') ?? 0);
   if (length > MAX_AGENT_BODY) return json(413, JSON.stringify({ ok: false, error: `a request may hold ${MAX_AGENT_BODY} bytes` }));
-  const body = await req.text();
-  if (body.length > MAX_AGENT_BODY) return json(413, JSON.stringify({ ok: false, error: `a request may hold ${MAX_AGENT_BODY} bytes` }));
+  // read at most MAX_AGENT_BODY bytes: a chunked request has no content-length to refuse it by
+  const body = await readCapped(req, MAX_AGENT_BODY);
+  if (body === null) return json(413, JSON.stringify({ ok: false, error: `a request may hold ${MAX_AGENT_BODY} bytes` }));
   const r = handleAgentRequest(body, resolveDbPath());
   return json(r.status, r.body);
 }
