@@ -19,6 +19,7 @@ import { POLL_MS, startSeq, sleep, type LiveEvent } from '../../server/api/route
 /** What the subscription yields to an in-process caller: tracked(id, event). */
 type Tracked = [string, LiveEvent];
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { testDbUrl } from '../helpers/testDb';
 
 const RUNS = 10;
 const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_discr_adv', 'epoch', 'val_ssim_total_mean', 'val_ssim_fid100_f1_total_mean'];
@@ -42,7 +43,7 @@ describe('API input limits (createCaller on a temp database)', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-limits-'));
     const project = path.join(tmp, 'project');
     for (let i = 0; i < RUNS; i++) buildLamaRun(project, lamaSpec({ user: `user${i}`, startedAt: new Date(2026, 10, 1 + i, 9, 0, 0).getTime() }));
-    h = openDb(path.join(tmp, 'db.sqlite'));
+    h = openDb(testDbUrl(tmp, 'db'));
     ingestPaths(new Store(h), [project]);
     ids = (h.sqlite.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => r.id);
     expect(ids).toHaveLength(RUNS);

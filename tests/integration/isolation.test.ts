@@ -11,6 +11,7 @@ import { ingestPaths } from '../../server/ingest/ingest';
 import { RunWatcher } from '../../server/watch/watcher';
 import { until } from '../helpers/watchProcess';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { testDbUrl } from '../helpers/testDb';
 
 // A reader that throws on a marker, standing for any bug or resource error inside a reader.
 vi.mock(import('../../server/ingest/gpuLog'), async (importOriginal) => {
@@ -38,7 +39,7 @@ describe('each file is ingested in isolation', () => {
     // the line that used to crash `lrscope ingest`: 200,000 fields in an nvidia-smi log of another run
     const wide = path.join(runs[1].runDir, 'gpu_util.txt');
     fs.appendFileSync(wide, Array.from({ length: 200_000 }, (_, i) => `${i} MiB`).join(', ') + '\n');
-    const h = openDb(path.join(dir, 'db.sqlite'));
+    const h = openDb(testDbUrl(dir, 'db'));
     const store = new Store(h);
     const s = ingestPaths(store, [project]);
     const total = (i: number) => [...runs[i].written.values()].reduce((a, l) => a + l.length, 0);
@@ -68,7 +69,7 @@ describe('each file is ingested in isolation', () => {
     const lines = ['step,loss,acc'];
     for (let i = 0; i < 160_000; i++) lines.push(i % 2 ? `${i},0.5` : `${i},0.5,0.25`);
     fs.writeFileSync(path.join(v, 'metrics.csv'), lines.join('\n') + '\n');
-    const h = openDb(path.join(dir, 'db.sqlite'));
+    const h = openDb(testDbUrl(dir, 'db'));
     const store = new Store(h);
     const first = ingestPaths(store, [path.join(dir, 'proj')]);
     expect(first.errors).toBe(80_000);
@@ -91,7 +92,7 @@ describe('each file is ingested in isolation', () => {
     const gpu = path.join(run.runDir, 'gpu_util.txt');
     const good = fs.readFileSync(gpu, 'utf8');
     fs.appendFileSync(gpu, 'EXPLODE\n');
-    const h = openDb(path.join(dir, 'db.sqlite'));
+    const h = openDb(testDbUrl(dir, 'db'));
     const store = new Store(h);
     const lines: string[] = [];
     const w = new RunWatcher({ paths: [project], store, log: (l) => lines.push(l), sweepEveryMs: 100, fileRetryMinMs: 100, fileRetryMaxMs: 400 });

@@ -18,6 +18,7 @@ import { encodeFileVersionEvent, encodeScalarEvent, eventRecord } from '../../se
 import { QUERY_HEADER, configYaml, logRecord, nvidiaSmiRow, validationTable } from '../../server/demo/lamaFormat';
 import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 import { until } from '../helpers/watchProcess';
+import { testDbUrl } from '../helpers/testDb';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,7 +83,7 @@ async function startEnv(name: string, build: (project: string) => void, over: Pa
   const project = path.join(dir, 'project');
   fs.mkdirSync(project, { recursive: true });
   build(project);
-  const h = openDb(path.join(dir, 'db.sqlite'));
+  const h = openDb(testDbUrl(dir, 'db'));
   const store = new Store(h);
   const lines: string[] = [];
   const w = new RunWatcher({ paths: [project], store, log: (l) => lines.push(l), sweepEveryMs: 200, statusEveryMs: 500, diagnoseDebounceMs: 50, ...over });
@@ -203,7 +204,7 @@ describe('files changing under the watcher', () => {
     await stopEnv(e);
 
     // the real process: gets ready, stays small, stops on SIGTERM
-    const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', e.project, '--db', path.join(e.dir, 'proc.sqlite'), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', e.project, '--db', testDbUrl(e.dir, 'proc'), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -226,7 +227,7 @@ describe('files changing under the watcher', () => {
     if (asRoot) chownR(dir, 65534, 65534);
     fs.chmodSync(closed.runDir, 0o000);
     fs.chmodSync(log, 0o000);
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', project, '--db', db, '--no-dashboard'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),

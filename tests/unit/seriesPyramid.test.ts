@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testDbUrl } from '../helpers/testDb';
 import { describe, it, expect, beforeEach } from 'vitest';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
@@ -59,7 +60,7 @@ describe('metrics.series from the summaries', () => {
   let store: Store;
   let runId: number;
   beforeEach(() => {
-    h = openDb(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-pyr-')), 'db.sqlite'));
+    h = openDb(testDbUrl(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-pyr-'))));
     store = new Store(h);
     runId = store.upsertRun({ key: 'path:/r', name: 'r', path: '/r', kind: 'tensorboard' });
   });

@@ -6,6 +6,7 @@ import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { iteratePoints } from '../../server/db/points';
 import type { ScalarRecord } from '../../server/ingest/types';
+import { testDbUrl } from '../helpers/testDb';
 
 const identity = { size: 100, inode: 1, mtimeMs: 1, head: 'aa', tail: '' };
 
@@ -16,7 +17,7 @@ describe('store', () => {
 
   beforeEach(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-store-'));
-    h = openDb(path.join(dir, 'db.sqlite'));
+    h = openDb(testDbUrl(dir, 'db'));
     store = new Store(h);
     runId = store.upsertRun({ key: 'path:/x', name: 'x', path: '/x', kind: 'tensorboard' });
   });
