@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SqlDb } from '../../server/db/sqlDb';
 
 /** The dialect the suite runs on: LRSCOPE_TEST_DB=pg (or postgres) → PostgreSQL, else SQLite. */
 export function testDialect(): 'sqlite' | 'pg' {
@@ -34,4 +35,20 @@ export function testDbUrl(dir: string, name = 'db'): string {
 /** Whether the test database exists yet (a file on SQLite; a database URL always exists). */
 export function testDbExists(db: string): boolean {
   return onPg() ? true : fs.existsSync(db);
+}
+
+/**
+ * The query plan of `sql`, one line per step joined by ' | ': SQLite's EXPLAIN QUERY PLAN details, or
+ * PostgreSQL's EXPLAIN with sequential and bitmap scans disabled (on a test's small tables the planner would
+ * scan and sort anyway: this asks whether an index serves the query in order, as SQLite's planner answers for
+ * any size). PostgreSQL's plan shows the parameters' values.
+ */
+export function queryPlan(sqlite: SqlDb, sql: string, ...args: unknown[]): string {
+  if (!onPg()) return (sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join(' | ');
+  sqlite.exec('SET enable_seqscan = off; SET enable_bitmapscan = off');
+  try {
+    return (sqlite.prepare(`EXPLAIN ${sql}`).raw(true).all(...args) as string[][]).map((r) => r[0].trim()).join(' | ');
+  } finally {
+    sqlite.exec('RESET enable_seqscan; RESET enable_bitmapscan');
+  }
 }

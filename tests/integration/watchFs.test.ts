@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import type { SqlDb } from '../../server/db/sqlDb';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
@@ -238,9 +237,9 @@ describe('files changing under the watcher', () => {
     try {
       await until(() => /runs? in the database/.test(out), 30_000);
       const q = (sql: string, ...args: unknown[]) => {
-        const s = new Database(db, { readonly: true });
+        const s = openDb(db, { readonly: true });
         try {
-          return s.prepare(sql).all(...args) as Record<string, unknown>[];
+          return s.sqlite.prepare(sql).all(...args) as Record<string, unknown>[];
         } finally {
           s.close();
         }
@@ -256,9 +255,9 @@ describe('files changing under the watcher', () => {
       fs.chmodSync(log, 0o644);
       await until(() => tables() > 0, 20_000);
       await until(() => {
-        const s = new Database(db, { readonly: true });
+        const s = openDb(db, { readonly: true });
         try {
-          return count(pointsOf(s, closed.name)) === count(closed.written);
+          return count(pointsOf(s.sqlite, closed.name)) === count(closed.written);
         } finally {
           s.close();
         }
