@@ -45,7 +45,7 @@ function start(w: Writer, db: string, server: string): void {
   const args =
     w.kind === 'watch'
       ? ['watch', w.folder, '--db', db, '--no-dashboard']
-      : ['agent', w.folder, '--server', server, '--token', TOKEN, '--poll', '100'];
+      : ['agent', w.folder, '--server', server, '--token', TOKEN, '--poll', '50'];
   const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), ...args], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, LRSCOPE_SOURCE_HOST: w.host },
@@ -94,7 +94,7 @@ describe('the team soak: three watchers and two agents into one PostgreSQL', () 
     const root = path.join(tmp, 'root');
     const runs: { built: BuiltRun; event: string; bytes: Buffer }[] = [];
     for (const [i, sub] of ['a', 'b'].entries()) {
-      const built = buildLamaRun(path.join(tmp, 'full', sub), lamaSpec({ user: `user${sub}`, startedAt: new Date(2026, 11, 1, 9, 0, i).getTime(), maxEpochs: 30, logEveryNSteps: 1 }));
+      const built = buildLamaRun(path.join(tmp, 'full', sub), lamaSpec({ user: `user${sub}`, startedAt: new Date(2026, 11, 1, 9, 0, i).getTime(), maxEpochs: 100, logEveryNSteps: 1 }));
       fs.cpSync(path.join(tmp, 'full', sub), path.join(root, sub), { recursive: true });
       const event = path.join(root, sub, path.relative(path.join(tmp, 'full', sub), built.eventFile));
       runs.push({ built, event, bytes: fs.readFileSync(built.eventFile) });
@@ -107,14 +107,15 @@ describe('the team soak: three watchers and two agents into one PostgreSQL', () 
       { host: 'watch-2', folder: root, kind: 'watch', proc: null },
       { host: 'watch-3', folder: path.join(root, 'b'), kind: 'watch', proc: null },
       { host: 'agent-1', folder: path.join(root, 'a'), kind: 'agent', proc: null },
-      { host: 'agent-2', folder: root, kind: 'agent', proc: null },
+      // the agent on the node of watch-2 names itself watch-2: both see the same files (as two watchers of
+      // one NFS folder do) and share their offsets, so compare-and-set is all that keeps a chunk single
+      { host: 'watch-2', folder: root, kind: 'agent', proc: null },
     ];
     const expected = new Map<string, string[]>([
       ['watch-1', [A]],
       ['watch-2', [A, B]],
       ['watch-3', [B]],
       ['agent-1', [A]],
-      ['agent-2', [A, B]],
     ]);
     for (const w of writers) start(w, db, serve.url);
 
@@ -159,7 +160,7 @@ describe('the team soak: three watchers and two agents into one PostgreSQL', () 
     const h = openDb(db, { readonly: true });
     try {
       const keys = h.sqlite.prepare('SELECT key, host FROM runs ORDER BY host, key').raw(true).all() as [string, string][];
-      expect(keys).toHaveLength(7);
+      expect(keys).toHaveLength(5);
       for (const [key, host] of keys) expect(key.endsWith(`@${host}`), key).toBe(true);
     } finally {
       h.close();
