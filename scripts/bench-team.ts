@@ -4,6 +4,11 @@
 // PostgreSQL cluster is started for it (tests/helpers/pgCluster.ts) and removed after.
 //   BENCH_POINTS (default 2,000,000): points in the file; BENCH_QUERIES (default 200)
 //   BENCH_AGENT_POINTS (default 500,000): points pushed by the agent
+//   BENCH_LIVE_COMMITS (default 200): commits for the live latency (writer → subscriber)
+// Live latency: a writer (a Store in this process) commits one point at a time at 20 Hz into PostgreSQL;
+// two `serve` processes on that database each stream live.onChange to a subscriber here — one woken by
+// LISTEN/NOTIFY (the default), one polling the change log every 100 ms (LRSCOPE_PG_LISTEN=0) — and the
+// time from the commit's return to each subscriber's event is recorded.
 // Last measured (2-core machine shared with other work; docs/team.md): 2M points SQLite 450k–740k points/s,
 // PostgreSQL 300k–390k points/s (0.53–0.69×), series p95 17–27 ms; 10M points 0.51×, p95 16.3 ms;
 // agent → serve 220k–250k points/s.
@@ -16,13 +21,14 @@ import { ingestPaths } from '../server/ingest/ingest';
 import { querySeries } from '../server/db/series';
 import { LAMA_TRAIN_TAGS, writeLamaEventFile } from './bench/lamaEventFile';
 import { startPgCluster } from '../tests/helpers/pgCluster';
-import { freePort, startWatch } from '../tests/helpers/watchProcess';
+import { freePort, startWatch, trpcClient, type WatchProc } from '../tests/helpers/watchProcess';
 import { RemoteStore } from '../server/agent/remoteStore';
 
 const N = Number(process.env.BENCH_POINTS ?? 2_000_000);
 const Q = Number(process.env.BENCH_QUERIES ?? 200);
 const NA = Number(process.env.BENCH_AGENT_POINTS ?? 500_000);
 const TAGS = LAMA_TRAIN_TAGS;
+const LIVE_COMMITS = Number(process.env.BENCH_LIVE_COMMITS ?? 200);
 
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
@@ -64,6 +70,60 @@ function seriesP95(db: string): { p50: number; p95: number } {
   }
 }
 
+function pct(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function liveLatency(db: string): Promise<void> {
+  const h = openDb(db);
+  const serves: WatchProc[] = [];
+  try {
+    const store = new Store(h);
+    const runId = store.upsertRun({ key: 'path:/bench/live', name: 'live', path: '/bench/live', kind: 'tensorboard' });
+    const file = store.ensureFile(runId, '/bench/live/events', 'tfevents', '');
+    const modes = [['LISTEN/NOTIFY', '1'], ['polling 100 ms', '0']] as const;
+    for (const [, listen] of modes) serves.push(await startWatch(['--db', db, '--port', String(await freePort())], { command: 'serve', env: { LRSCOPE_PG_LISTEN: listen } }));
+    const committedAt = new Map<number, number>();
+    const got = modes.map(() => new Map<number, number>());
+    const subs = await Promise.all(
+      serves.map(
+        (sv, i) =>
+          new Promise<{ unsubscribe(): void }>((resolve, reject) => {
+            const sub = trpcClient(sv.url).live.onChange.subscribe(
+              {},
+              {
+                onStarted: () => resolve(sub),
+                onError: reject,
+                onData: ({ data }) => {
+                  if (data.type !== 'data' || data.lastStep === null) return;
+                  const now = performance.now();
+                  for (const [step, at] of committedAt) if (step <= data.lastStep && !got[i].has(step)) got[i].set(step, now - at);
+                },
+              },
+            );
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // both listeners up
+    for (let i = 1; i <= LIVE_COMMITS; i++) {
+      store.commitChunk({ file, offset: i, identity: { size: i, inode: 1, mtimeMs: i, head: '', tail: '' }, state: null, scalars: [{ tag: 'loss', step: i, wallTime: Date.now() / 1000, value: 1 / i }] });
+      committedAt.set(i, performance.now());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deadline = Date.now() + 5000;
+    while (got.some((g) => g.size < LIVE_COMMITS) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const s of subs) s.unsubscribe();
+    modes.forEach(([name], i) => {
+      const xs = [...got[i].values()];
+      console.log(`live latency PostgreSQL, ${name.padEnd(14)}: p50 ${pct(xs, 50).toFixed(1).padStart(6)} ms  p95 ${pct(xs, 95).toFixed(1).padStart(6)} ms  (${xs.length}/${LIVE_COMMITS} commits at 20 Hz, commit → subscriber event)`);
+    });
+  } finally {
+    for (const sv of serves) await sv.stop();
+    h.close();
+  }
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bench-team-'));
 const cluster = await startPgCluster();
 try {
@@ -100,6 +160,7 @@ try {
   } finally {
     await serve.stop();
   }
+  await liveLatency(cluster.createDb('live'));
 } finally {
   cluster.stop();
   fs.rmSync(dir, { recursive: true, force: true });

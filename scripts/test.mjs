@@ -56,5 +56,12 @@ function ensurePostgres() {
 ensureChromium();
 ensurePostgres();
 execFileSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
-const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const args = process.argv.slice(2);
+const r = spawnSync('npx', ['vitest', 'run', ...args], { stdio: 'inherit' });
+// the whole suite (no file named): then the core of it again on PostgreSQL (scripts/test-pg.mjs --core, ~1 min;
+// `npm run test:pg` runs every converted file there)
+let pg = 0;
+if (!args.some((a) => !a.startsWith('-')) && !process.env.LRSCOPE_TEST_DB) {
+  pg = spawnSync(process.execPath, ['scripts/test-pg.mjs', '--core', ...args], { stdio: 'inherit' }).status ?? 1;
+}
+process.exit(r.status || pg);

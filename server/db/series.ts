@@ -62,7 +62,7 @@ function readColumns(sqlite: SqlDb, seriesId: number, steps: { lo: number; hi: n
   const r = sqlite
     .prepare(
       `SELECT ${oneSeg ? 'NULL' : 'json_group_array(seg)'} AS seg, json_group_array(step) AS step, ${withWall ? 'json_group_array(wall_time)' : 'NULL'} AS wall, json_group_array(value) AS value
-       FROM (SELECT seg, step, wall_time, value FROM points WHERE ${where} ORDER BY seg, step, dup)`,
+       FROM (SELECT seg, step, wall_time, value FROM points WHERE ${where} ORDER BY seg, step, dup) AS q`,
     )
     .get(...args) as { seg: string | null; step: string; wall: string | null; value: string };
   const cols: Columns = {
@@ -104,7 +104,7 @@ export function xMapper(sqlite: SqlDb, runId: number, axis: XAxis): { axis: XAxi
   }
   if (axis === 'wall') return { axis, f: (_s, w) => (w === null ? null : w * 1000) };
   if (axis === 'relative') {
-    const t0 = (sqlite.prepare('SELECT MIN(w) AS t FROM (SELECT MIN(wall_time) AS w FROM points p JOIN series s ON s.id = p.series_id WHERE s.run_id = ? AND p.seg = 0 AND p.step = s.first_step GROUP BY s.id)').get(runId) as { t: number | null }).t;
+    const t0 = (sqlite.prepare('SELECT MIN(w) AS t FROM (SELECT MIN(wall_time) AS w FROM points p JOIN series s ON s.id = p.series_id WHERE s.run_id = ? AND p.seg = 0 AND p.step = s.first_step GROUP BY s.id) AS q').get(runId) as { t: number | null }).t;
     if (t0 !== null) return { axis, f: (_s, w) => (w === null ? null : w - t0) };
   }
   return { axis: 'step', f: (s) => s, fromStep: (x) => x };

@@ -220,8 +220,10 @@ export class Store {
       ),
       setHost: s.prepare('UPDATE runs SET host = ? WHERE id = ? AND host IS NULL'),
       setStatus: s.prepare('UPDATE runs SET status = ?, status_message = ? WHERE id = ?'),
-      findIssue: s.prepare(
-        'SELECT 1 FROM ingest_errors WHERE path = ? AND "offset" IS ? AND line IS ? AND reason = ? LIMIT 1',
+      // one statement per null pattern (= or IS NULL, never `IS ?`): an index search on both dialects
+      // (PostgreSQL cannot use an index for IS NOT DISTINCT FROM, and 80,000 errors of one file became a scan each)
+      findIssue: [0, 1, 2, 3].map((k) =>
+        s.prepare(`SELECT 1 FROM ingest_errors WHERE path = ? AND "offset" ${k & 2 ? 'IS NULL' : '= ?'} AND line ${k & 1 ? 'IS NULL' : '= ?'} AND reason = ? LIMIT 1`),
       ),
       insertChange: s.prepare('INSERT INTO changes (run_id, kind, last_step, tags, status, created_at) VALUES (?,?,?,?,?,?)'),
       getStatus: s.prepare('SELECT status FROM runs WHERE id = ?'),
@@ -551,7 +553,8 @@ export class Store {
     for (const i of issues) {
       const off = i.offset ?? null;
       const line = i.line ?? null;
-      if (this.stmts.findIssue.get(path, off, line, i.reason)) continue;
+      const find = this.stmts.findIssue[(off === null ? 2 : 0) + (line === null ? 1 : 0)];
+      if (find.get(path, ...(off === null ? [] : [off]), ...(line === null ? [] : [line]), i.reason)) continue;
       this.stmts.insertIssue.run(runId, path, off, line, i.reason, Date.now());
       added++;
     }

@@ -19,6 +19,8 @@ import { POLL_MS, startSeq, sleep, type LiveEvent } from '../../server/api/route
 /** What the subscription yields to an in-process caller: tracked(id, event). */
 type Tracked = [string, LiveEvent];
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
+import { onPg, testDbUrl } from '../helpers/testDb';
+import { FALLBACK_MS } from '../../server/db/pg/notify';
 
 const RUNS = 10;
 const TAGS = ['train_gen_l1', 'train_gen_adv', 'train_discr_adv', 'epoch', 'val_ssim_total_mean', 'val_ssim_fid100_f1_total_mean'];
@@ -42,7 +44,7 @@ describe('API input limits (createCaller on a temp database)', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-limits-'));
     const project = path.join(tmp, 'project');
     for (let i = 0; i < RUNS; i++) buildLamaRun(project, lamaSpec({ user: `user${i}`, startedAt: new Date(2026, 10, 1 + i, 9, 0, 0).getTime() }));
-    h = openDb(path.join(tmp, 'db.sqlite'));
+    h = openDb(testDbUrl(tmp, 'db'));
     ingestPaths(new Store(h), [project]);
     ids = (h.sqlite.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => r.id);
     expect(ids).toHaveLength(RUNS);
@@ -226,15 +228,17 @@ describe('API input limits (createCaller on a temp database)', () => {
       const it = sub[Symbol.asyncIterator]();
       const first = it.next(); // pending while the subscription polls an unchanged log
       let most = 0;
+      // SQLite polls every POLL_MS; PostgreSQL waits for a notification (pg/notify.ts) or FALLBACK_MS
+      const every = onPg() ? FALLBACK_MS : POLL_MS;
       for (let i = 0; i < 1000; i++) {
-        await vi.advanceTimersByTimeAsync(POLL_MS);
+        await vi.advanceTimersByTimeAsync(every);
         most = Math.max(most, getEventListeners(ac.signal, 'abort').length);
       }
       expect(polls()).toBeGreaterThanOrEqual(1000);
       expect(most).toBeLessThanOrEqual(1);
       // still alive: a change after all that arrives
       insertChange(ids[3]);
-      await vi.advanceTimersByTimeAsync(POLL_MS);
+      await vi.advanceTimersByTimeAsync(every);
       expect((await first).value?.[1].runId).toBe(ids[3]);
       ac.abort();
       await vi.advanceTimersByTimeAsync(POLL_MS);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { cli } from '../helpers/cli';
 import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
+import { testDbUrl } from '../helpers/testDb';
 
 interface ErrorsJson {
   errors: { file: string; offset: number | null; line: number | null; reason: string; run: string | null }[];
@@ -41,7 +42,7 @@ describe('bad input yields errors and loses no other data', () => {
     project = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-bad-'));
     run = buildLamaRun(project, lamaSpec());
     total = [...run.written.values()].reduce((n, l) => n + l.length, 0);
-    db = path.join(project, 'db.sqlite');
+    db = testDbUrl(project, 'db');
   });
 
   it('truncated last record of a file nobody writes any more: error at the record start, all earlier points kept', async () => {
@@ -61,7 +62,7 @@ describe('bad input yields errors and loses no other data', () => {
   });
 
   it('a live file ending in a partial record is not an error', async () => {
-    const db2 = path.join(project, 'live.sqlite');
+    const db2 = testDbUrl(project, 'live');
     const bytes = fs.readFileSync(run.eventFile);
     const live = path.join(project, 'live', 'events.out.tfevents.1.h');
     fs.mkdirSync(path.dirname(live), { recursive: true });
@@ -75,7 +76,7 @@ describe('bad input yields errors and loses no other data', () => {
   });
 
   it('a flipped CRC byte: one error at that record, every other record kept', async () => {
-    const db3 = path.join(project, 'crc.sqlite');
+    const db3 = testDbUrl(project, 'crc');
     const dir = path.join(project, 'crc', 'version_0');
     fs.mkdirSync(dir, { recursive: true });
     const bytes = Buffer.from(fs.readFileSync(run.eventFile));
@@ -96,7 +97,7 @@ describe('bad input yields errors and loses no other data', () => {
   });
 
   it('random bytes named like an event file, empty files, non-UTF-8 log lines, broken YAML, ragged CSV', async () => {
-    const db4 = path.join(project, 'many.sqlite');
+    const db4 = testDbUrl(project, 'many');
     const junk = path.join(run.tbDir, 'events.out.tfevents.1795168000.gpu-node-01.4242.9');
     fs.writeFileSync(junk, Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 251)));
     const empty = path.join(run.tbDir, 'events.out.tfevents.1795168001.gpu-node-01.4242.10');

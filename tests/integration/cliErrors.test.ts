@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests database files that are not SQLite, or another program's.
 // Every CLI failure is one line on stderr and a non-zero exit; commands that only read never create (or
 // write) a database; a --db with a typo'd folder, a file that is not a database, a file given where a
 // folder is expected (demo, watch) and a file given to ingest are each said clearly.

@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests SQLite's own busy locking between processes.
 // One database, three writers at once: `lrscope watch` and two `lrscope ingest` on the same folder, as
 // the README invites. Every point must be stored exactly once (no phantom restart segment), and no
 // SQLITE_BUSY may reach the user. Repeated with fresh databases; `npm run test:soak` repeats it more.

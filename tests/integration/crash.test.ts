@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests a SQLite WAL database after a killed watch.
 // kill -9 of the watcher while a demo job writes, restart, then compare what is stored with what the
 // files hold: none lost, none doubled.
 import fs from 'node:fs';

@@ -7,6 +7,7 @@ import { startDemo, type DemoHandle } from '../../server/demo/demoWriter';
 import { readTfRecords } from '../../server/ingest/tfrecord';
 import { openDb } from '../../server/db/open';
 import { SCENARIOS } from '../../server/demo/scenarios';
+import { testDbUrl } from '../helpers/testDb';
 
 interface RunsJson {
   runs: {
@@ -58,7 +59,7 @@ function endsMidLine(file: string): boolean {
 describe('lrscope demo: a live simulated LaMa job, read back by the ingester', () => {
   it('mid-run ingests (partial records and lines on disk) and the final one equal what was written', async () => {
     const dir = tmp();
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     const h: DemoHandle = startDemo({
       dir, scenario: 'divergence', speed: 4, steps: 2000, flushEveryMs: 80, cutProbability: { events: 0.7, log: 1 },
     });
@@ -157,7 +158,7 @@ describe('lrscope demo: a live simulated LaMa job, read back by the ingester', (
 
   it('stop() half-way: flushes everything, logs the interruption, nothing lost or duplicated', async () => {
     const dir = tmp();
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     const h = startDemo({ dir, scenario: 'gan_imbalance', speed: 2, steps: 2000, flushEveryMs: 100 });
     while (h.progress() < 700) await sleep(20);
     const r1 = await cli('ingest', dir, '--db', db);
@@ -194,7 +195,7 @@ describe('lrscope demo: a live simulated LaMa job, read back by the ingester', (
     expect(r.code).toBe(0);
     expect(r.out).toContain(path.join(dir, 'experiments'));
     expect(r.out).toMatch(/Done\./);
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     expect((await cli('ingest', dir, '--db', db)).code).toBe(0);
     const runs = await runsJson(db);
     expect(runs).toHaveLength(SCENARIOS.length);

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { cli } from '../helpers/cli';
 import { startDemo } from '../../server/demo/demoWriter';
+import { testDbUrl } from '../helpers/testDb';
 
 const FINDING_KEYS = ['kind', 'severity', 'metrics', 'startStep', 'endStep', 'summary', 'evidence', 'suggestions'];
 const SUGGESTION_KEYS = ['title', 'scheduler', 'params', 'config', 'code', 'previewLr'];
@@ -67,7 +68,7 @@ describe('lrscope diagnose', () => {
   });
 
   it('diagnoses a stored run by name with --db, and stores the findings for the dashboard', async () => {
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     await cli('ingest', dir, '--db', db);
     // ingest already diagnosed the runs it read: the dashboard's findings column has them
     const listed = JSON.parse((await cli('runs', '--db', db, '--json')).out) as { runs: { name: string; id: number }[] };

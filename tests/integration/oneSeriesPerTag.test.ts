@@ -13,6 +13,7 @@ import { ingestPaths } from '../../server/ingest/ingest';
 import { RunWatcher } from '../../server/watch/watcher';
 import { encodeFileVersionEvent, encodeScalarEvent, eventFileName, eventRecord } from '../../server/ingest/tfeventsWriter';
 import { until } from '../helpers/watchProcess';
+import { testDbUrl } from '../helpers/testDb';
 
 // other people's files: read from ../shared beside the repository, never copied into it
 const REAL = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/fixtures/real-lightning/dataguirre__reliefNET-GNN__global_efficiency_version_3/lightning_logs/version_3');
@@ -93,14 +94,14 @@ describe('one series per (run, tag) when metrics.csv and the event file carry th
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it.runIf(fs.existsSync(REAL))('a real Lightning run (metrics.csv + event file): each value once, the event file’s', () => {
-    const db = path.join(tmp, 'real.db');
+    const db = testDbUrl(tmp, 'real');
     ingest(db, REAL);
     // the reference: the event file alone (a copy in a temporary folder)
     const alone = path.join(tmp, 'alone', 'lightning_logs', 'version_3');
     fs.mkdirSync(alone, { recursive: true });
     const ev = fs.readdirSync(REAL).find((f) => f.startsWith('events.out.tfevents'))!;
     fs.copyFileSync(path.join(REAL, ev), path.join(alone, ev));
-    const refDb = path.join(tmp, 'alone.db');
+    const refDb = testDbUrl(tmp, 'alone');
     ingest(refDb, alone);
 
     const h = openDb(db);
@@ -123,7 +124,7 @@ describe('one series per (run, tag) when metrics.csv and the event file carry th
   it('the CSV read first, the event file after: the event file takes its tags over', () => {
     const dir = path.join(tmp, 'csv-first', 'lightning_logs', 'version_0');
     fs.mkdirSync(dir, { recursive: true });
-    const db = path.join(tmp, 'csv-first.db');
+    const db = testDbUrl(tmp, 'csv-first');
     fs.writeFileSync(path.join(dir, 'metrics.csv'), csvText(0, N, true));
     ingest(db, dir);
     fs.writeFileSync(path.join(dir, eventFileName(T0, 'host', 1)), eventBytes(0, N, true));
@@ -140,7 +141,7 @@ describe('one series per (run, tag) when metrics.csv and the event file carry th
   it('the event file read first, the CSV after: the CSV keeps only its extra tags', () => {
     const dir = path.join(tmp, 'events-first', 'lightning_logs', 'version_0');
     fs.mkdirSync(dir, { recursive: true });
-    const db = path.join(tmp, 'events-first.db');
+    const db = testDbUrl(tmp, 'events-first');
     fs.writeFileSync(path.join(dir, eventFileName(T0, 'host', 1)), eventBytes(0, N, true));
     ingest(db, dir);
     fs.writeFileSync(path.join(dir, 'metrics.csv'), csvText(0, N, true));
@@ -160,7 +161,7 @@ describe('one series per (run, tag) when metrics.csv and the event file carry th
     const csv = path.join(dir, 'metrics.csv');
     const events = path.join(dir, eventFileName(T0, 'host', 1));
     fs.writeFileSync(csv, csvText(0, 100, true));
-    const h = openDb(path.join(tmp, 'live.db'));
+    const h = openDb(testDbUrl(tmp, 'live'));
     const w = new RunWatcher({ paths: [project], store: new Store(h), log: () => {}, sweepEveryMs: 100, statusEveryMs: 1000, diagnoseDebounceMs: 50 });
     const count = (tag: string) =>
       (h.sqlite.prepare('SELECT COALESCE(SUM(n_points), 0) AS n FROM series WHERE tag = ?').get(tag) as { n: number }).n;

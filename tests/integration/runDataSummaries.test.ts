@@ -8,12 +8,13 @@ import { Store } from '../../server/db/store';
 import { loadRunData, RAW_MAX } from '../../server/db/runData';
 import { diagnoseRun } from '../../server/analysis/diagnose';
 import type { ScalarRecord } from '../../server/ingest/types';
+import { testDbUrl } from '../helpers/testDb';
 
 const identity = { size: 1, inode: 1, mtimeMs: 1, head: 'aa', tail: '' };
 
 function storeWith(points: number, value: (step: number) => number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-rd-'));
-  const h = openDb(path.join(dir, 'db.sqlite'));
+  const h = openDb(testDbUrl(dir, 'db'));
   const store = new Store(h);
   const runId = store.upsertRun({ key: 'path:/r', name: 'r', path: '/r', kind: 'tensorboard' });
   const f = store.ensureFile(runId, '/r/ev', 'tfevents', '');

@@ -14,6 +14,7 @@ import { runLabels, type LabelRun } from '../../server/db/runLabels';
 import { runColors, RUN_PALETTE } from '../../app/compare/palette';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { cli } from '../helpers/cli';
+import { testDbUrl } from '../helpers/testDb';
 
 /** rows that belong to run `id`, per table (points and summaries through its series, errors through its files) */
 function rowsOf(h: DbHandle, id: number): Record<string, number> {
@@ -50,7 +51,7 @@ describe('run notes, tags, alias, archive and delete', () => {
       // a bad line the ingest records as an error of the run
       fs.appendFileSync(path.join(run.runDir, 'train.log'), '\u0000\u00ff garbage that is no record\n');
     }
-    h = openDb(path.join(tmp, 'db.sqlite'));
+    h = openDb(testDbUrl(tmp, 'db'));
     store = new Store(h);
     const s = ingestPaths(store, [project]);
     expect(s.runs).toHaveLength(2);

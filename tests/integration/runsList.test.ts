@@ -14,6 +14,7 @@ import { RUN_SORTS, type RunRow, type RunSort } from '../../server/db/runList';
 import type { RunKind, RunStatus } from '../../server/db/schema';
 import { writeSyntheticRuns } from '../../scripts/bench/syntheticRuns';
 import { cli } from '../helpers/cli';
+import { testDbUrl } from '../helpers/testDb';
 
 const N = 1000;
 const KEY = 'val_ssim_fid100_f1_total_mean';
@@ -160,7 +161,7 @@ describe('runs.list over 1,000 runs (SQL summary columns) against a plain comput
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-runs-list-'));
-    dbFile = path.join(tmp, 'db.sqlite');
+    dbFile = testDbUrl(tmp, 'db');
     h = openDb(dbFile);
     writeSyntheticRuns(h, { runs: N, seed: 7 });
     api = appRouter.createCaller({ db: h });
@@ -270,7 +271,7 @@ describe('summary columns follow what is stored', () => {
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-runs-summary-'));
-    dbFile = path.join(tmp, 'db.sqlite');
+    dbFile = testDbUrl(tmp, 'db');
     h = openDb(dbFile);
     store = new Store(h);
     api = appRouter.createCaller({ db: h });

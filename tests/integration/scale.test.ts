@@ -21,6 +21,7 @@ import { generateLab, runSizes, type Lab } from '../../scripts/gen-lab';
 import { dump } from '../helpers/dbDump';
 import { rawPoints, reference } from '../helpers/seriesReference';
 import { cli } from '../helpers/cli';
+import { testDbUrl } from '../helpers/testDb';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -126,9 +127,10 @@ describe('a generated lab, small (bench:scale for correctness)', () => {
     }
   });
 
+  let workerDb = '';
   it('ingest through the decode worker equals the in-thread result; summaries answer like the raw points', () => {
-    const thread = path.join(tmp, 'thread.sqlite');
-    const worker = path.join(tmp, 'worker.sqlite');
+    const thread = testDbUrl(tmp, 'thread');
+    const worker = (workerDb = testDbUrl(tmp, 'worker'));
     expect(ingest(thread, lab.out, 'never')).toBe(lab.points);
     const w0 = decodeStats.worker;
     expect(ingest(worker, lab.out, 'always')).toBe(lab.points);
@@ -146,7 +148,7 @@ describe('a generated lab, small (bench:scale for correctness)', () => {
   });
 
   it('runs.list with filters and sorts; lrscope diagnose on the biggest run', async () => {
-    const db = path.join(tmp, 'worker.sqlite');
+    const db = workerDb; // the previous test's database
     const h = openDb(db);
     try {
       const api = appRouter.createCaller({ db: h });
@@ -166,7 +168,7 @@ describe('a generated lab, small (bench:scale for correctness)', () => {
   });
 
   it('a 1M-point series: ingest (worker), metrics.series, runs.list and diagnose, no crash', async () => {
-    const db = path.join(tmp, 'one.sqlite');
+    const db = testDbUrl(tmp, 'one');
     expect(ingest(db, one.out, 'auto')).toBe(one.points);
     const h = openDb(db);
     try {

@@ -14,6 +14,7 @@ import { newReadStats } from '../../server/db/pyramidRead';
 import { FANOUT, LEVELS, BASE } from '../../server/db/pyramid';
 import { encodeFileVersionEvent, encodeScalarEvent, eventFileName, eventRecord } from '../../server/ingest/tfeventsWriter';
 import { rawPoints, reference } from '../helpers/seriesReference';
+import { testDbUrl } from '../helpers/testDb';
 
 const N = 1_000_000;
 const SPIKE_STEP = 123_457;
@@ -48,7 +49,7 @@ describe('a 1M-point series', () => {
     file = path.join(tmp, 'tb', eventFileName(1_795_000_000, 'host', 1));
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeEvents(file, N);
-    h = openDb(path.join(tmp, 'db.sqlite'));
+    h = openDb(testDbUrl(tmp, 'db'));
   });
 
   afterAll(() => {

@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests SQLite files on read-only and full mounts.
 // Storage faults at the command line: a database locked by another program, a full disk, a read-only
 // mount. Each is one clear line on stderr (no SqliteError stack) and a non-zero exit code, and nothing
 // half-written stays behind. Disk full and read-only use a small tmpfs (we run as root, so file modes do

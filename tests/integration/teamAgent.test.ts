@@ -96,7 +96,17 @@ describe('lrscope agent → lrscope serve', () => {
         agent = startAgent(project, serve.url);
       }
     }
-    await until(() => stored(db).total >= want, 60_000, 200);
+    // every point stored and the whole file read (records without points may follow the last point: an
+    // agent killed before it committed them would leave them to the next pass)
+    const readTo = () => {
+      const h = openDb(db, { readonly: true });
+      try {
+        return Number(h.sqlite.prepare('SELECT "offset" FROM source_files WHERE path = ?').pluck().get(event) ?? -1);
+      } finally {
+        h.close();
+      }
+    };
+    await until(() => stored(db).total >= want && readTo() === bytes.length, 60_000, 200);
     agent.kill('SIGKILL');
     agent = null;
     const got = stored(db);

@@ -10,6 +10,7 @@ import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { encodeScalarEvent, encodeFileVersionEvent, eventRecord, eventFileName } from '../../server/ingest/tfeventsWriter';
 import { configYaml, logRecord, runFolderName } from '../../server/demo/lamaFormat';
 import type { LiveEvent } from '../../server/api/routers/live';
+import { testDbUrl } from '../helpers/testDb';
 
 describe('lrscope watch', () => {
   let dir: string;
@@ -22,7 +23,7 @@ describe('lrscope watch', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-watch-'));
-    db = path.join(dir, 'db.sqlite');
+    db = testDbUrl(dir, 'db');
     fs.mkdirSync(path.join(dir, 'project'));
     port = await freePort();
     w = await startWatch([path.join(dir, 'project'), '--db', db, '--port', String(port)]);

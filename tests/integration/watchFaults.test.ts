@@ -1,3 +1,4 @@
+// Stays on SQLite under LRSCOPE_TEST_DB=pg (tests/helpers/testDb.ts): it tests SQLite's page_count limit and integrity_check.
 // The watcher under storage faults: disk full (SQLite's max_page_count on the watcher's connection: the
 // same SQLITE_FULL a full disk gives), a read-only database (PRAGMA query_only: SQLITE_READONLY — we run
 // as root, so file modes would not stop us) and a database locked by another program (a second

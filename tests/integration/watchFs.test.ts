@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import type { SqlDb } from '../../server/db/sqlDb';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
@@ -18,6 +17,7 @@ import { encodeFileVersionEvent, encodeScalarEvent, eventRecord } from '../../se
 import { QUERY_HEADER, configYaml, logRecord, nvidiaSmiRow, validationTable } from '../../server/demo/lamaFormat';
 import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 import { until } from '../helpers/watchProcess';
+import { testDbUrl } from '../helpers/testDb';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,7 +82,7 @@ async function startEnv(name: string, build: (project: string) => void, over: Pa
   const project = path.join(dir, 'project');
   fs.mkdirSync(project, { recursive: true });
   build(project);
-  const h = openDb(path.join(dir, 'db.sqlite'));
+  const h = openDb(testDbUrl(dir, 'db'));
   const store = new Store(h);
   const lines: string[] = [];
   const w = new RunWatcher({ paths: [project], store, log: (l) => lines.push(l), sweepEveryMs: 200, statusEveryMs: 500, diagnoseDebounceMs: 50, ...over });
@@ -203,7 +203,7 @@ describe('files changing under the watcher', () => {
     await stopEnv(e);
 
     // the real process: gets ready, stays small, stops on SIGTERM
-    const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', e.project, '--db', path.join(e.dir, 'proc.sqlite'), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', e.project, '--db', testDbUrl(e.dir, 'proc'), '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -226,7 +226,7 @@ describe('files changing under the watcher', () => {
     if (asRoot) chownR(dir, 65534, 65534);
     fs.chmodSync(closed.runDir, 0o000);
     fs.chmodSync(log, 0o000);
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', project, '--db', db, '--no-dashboard'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
@@ -237,9 +237,9 @@ describe('files changing under the watcher', () => {
     try {
       await until(() => /runs? in the database/.test(out), 30_000);
       const q = (sql: string, ...args: unknown[]) => {
-        const s = new Database(db, { readonly: true });
+        const s = openDb(db, { readonly: true });
         try {
-          return s.prepare(sql).all(...args) as Record<string, unknown>[];
+          return s.sqlite.prepare(sql).all(...args) as Record<string, unknown>[];
         } finally {
           s.close();
         }
@@ -255,9 +255,9 @@ describe('files changing under the watcher', () => {
       fs.chmodSync(log, 0o644);
       await until(() => tables() > 0, 20_000);
       await until(() => {
-        const s = new Database(db, { readonly: true });
+        const s = openDb(db, { readonly: true });
         try {
-          return count(pointsOf(s, closed.name)) === count(closed.written);
+          return count(pointsOf(s.sqlite, closed.name)) === count(closed.written);
         } finally {
           s.close();
         }

@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { until } from '../helpers/watchProcess';
 import { cli } from '../helpers/cli';
 import { encodeFileVersionEvent, encodeScalarEvent, eventRecord } from '../../server/ingest/tfeventsWriter';
+import { testDbUrl } from '../helpers/testDb';
 
 describe('lrscope watch --poll', () => {
   it('follows a growing event file by polling', async () => {
@@ -15,7 +16,7 @@ describe('lrscope watch --poll', () => {
     fs.mkdirSync(tb, { recursive: true });
     const file = path.join(tb, 'events.out.tfevents.1.h.1.0');
     fs.writeFileSync(file, eventRecord(encodeFileVersionEvent(1)));
-    const db = path.join(dir, 'db.sqlite');
+    const db = testDbUrl(dir, 'db');
     const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), 'watch', path.join(dir, 'logs'), '--db', db, '--no-dashboard', '--poll', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

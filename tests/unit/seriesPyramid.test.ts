@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onPg, queryPlan, testDbUrl } from '../helpers/testDb';
 import { describe, it, expect, beforeEach } from 'vitest';
 import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
@@ -59,7 +60,7 @@ describe('metrics.series from the summaries', () => {
   let store: Store;
   let runId: number;
   beforeEach(() => {
-    h = openDb(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-pyr-')), 'db.sqlite'));
+    h = openDb(testDbUrl(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-pyr-'))));
     store = new Store(h);
     runId = store.upsertRun({ key: 'path:/r', name: 'r', path: '/r', kind: 'tensorboard' });
   });
@@ -204,7 +205,13 @@ describe('metrics.series from the summaries', () => {
     const plans = [
       `SELECT idx, ${AGG_COLUMNS} FROM series_summary WHERE series_id = 1 AND seg = 0 AND level = 3 AND idx BETWEEN 4 AND 7 ORDER BY idx`,
       'SELECT step, dup, wall_time, value FROM points WHERE series_id = 1 AND seg = 0 AND (step, dup) >= (5, 0) ORDER BY step, dup LIMIT 16',
-    ].map((sql) => (h.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | '));
+    ].map((sql) => queryPlan(h.sqlite, sql));
+    if (onPg()) {
+      expect(plans[0]).toMatch(/Index Scan using series_summary_\w+ on series_summary .*Index Cond: \(\(series_id = 1\) AND \(seg = 0\) AND \(level = 3\) AND \(idx >= 4\) AND \(idx <= 7\)\)/);
+      expect(plans[1]).toMatch(/Index Scan using points_\w+ on points .*Index Cond: \(\(series_id = 1\) AND \(seg = 0\) AND \(ROW\(step, dup\) >= ROW\(5, 0\)\)\)/);
+      for (const p of plans) expect(p).not.toMatch(/Sort|Seq Scan/);
+      return;
+    }
     expect(plans[0]).toMatch(/SEARCH series_summary USING PRIMARY KEY \(series_id=\? AND seg=\? AND level=\? AND idx>\? AND idx<\?\)/);
     expect(plans[1]).toMatch(/SEARCH points USING PRIMARY KEY \(series_id=\? AND seg=\? AND \(step,dup\)>\(\?,\?\)\)/);
     for (const p of plans) expect(p).not.toMatch(/TEMP B-TREE|SCAN/);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testDbUrl } from '../helpers/testDb';
 import { describe, it, expect } from 'vitest';
 import { openDb } from '../../server/db/open';
 import { Store } from '../../server/db/store';
@@ -13,7 +14,7 @@ const pts = (from: number, to: number, f: (s: number) => number): ScalarRecord[]
 
 describe('metrics.series reads (appends, restarts, replaced files)', () => {
   it('sees appended points, new segments and replaced files — never stale summaries', () => {
-    const h = openDb(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-sq-')), 'db.sqlite'));
+    const h = openDb(testDbUrl(fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-sq-'))));
     const store = new Store(h);
     const runId = store.upsertRun({ key: 'path:/r', name: 'r', path: '/r', kind: 'tensorboard' });
     const f1 = store.ensureFile(runId, '/r/a', 'tfevents', '');

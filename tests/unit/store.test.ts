@@ -6,6 +6,7 @@ import { openDb, type DbHandle } from '../../server/db/open';
 import { Store } from '../../server/db/store';
 import { iteratePoints } from '../../server/db/points';
 import type { ScalarRecord } from '../../server/ingest/types';
+import { onPg, queryPlan, testDbUrl } from '../helpers/testDb';
 
 const identity = { size: 100, inode: 1, mtimeMs: 1, head: 'aa', tail: '' };
 
@@ -16,17 +17,21 @@ describe('store', () => {
 
   beforeEach(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lrscope-store-'));
-    h = openDb(path.join(dir, 'db.sqlite'));
+    h = openDb(testDbUrl(dir, 'db'));
     store = new Store(h);
     runId = store.upsertRun({ key: 'path:/x', name: 'x', path: '/x', kind: 'tensorboard' });
   });
 
   it('uses WAL and the points primary key serves one tag of one run in step order', () => {
-    expect(h.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    const plan = h.sqlite.prepare('EXPLAIN QUERY PLAN SELECT step, value FROM points WHERE series_id = ? ORDER BY seg, step, dup').all(1) as { detail: string }[];
-    const detail = plan.map((p) => p.detail).join(' | ');
-    expect(detail).toMatch(/SEARCH points USING PRIMARY KEY \(series_id=\?\)/);
-    expect(detail).not.toMatch(/TEMP B-TREE/);
+    if (!onPg()) expect(h.sqlite.pragma('journal_mode', { simple: true })).toBe('wal'); // SQLite's own
+    const detail = queryPlan(h.sqlite, 'SELECT step, value FROM points WHERE series_id = ? ORDER BY seg, step, dup', 1);
+    if (onPg()) {
+      expect(detail).toMatch(/Index Scan using points_\w+ on points .*Index Cond: \(series_id = '1'::bigint\)/);
+      expect(detail).not.toMatch(/Sort/);
+    } else {
+      expect(detail).toMatch(/SEARCH points USING PRIMARY KEY \(series_id=\?\)/);
+      expect(detail).not.toMatch(/TEMP B-TREE/);
+    }
   });
 
   it('stores NaN and ±Infinity faithfully and starts a new segment when the step goes back', () => {

@@ -1,9 +1,12 @@
 // live.onChange: a subscription over server-sent events. It follows the `changes` log in the database,
-// so whatever process ingests (the watcher, `lrscope ingest`) reaches every open page.
+// so whatever process ingests (the watcher, `lrscope ingest`) reaches every open page. SQLite: polled every
+// 100 ms; PostgreSQL: LISTEN/NOTIFY (a trigger on the log notifies at commit; pg/notify.ts).
 import { z } from 'zod';
 import { tracked } from '@trpc/server';
 import { router, publicProcedure } from '../trpc';
 import { changesAfter, lastChangeSeq } from '../../db/changes';
+import { PgDatabase } from '../../db/pg/database';
+import { FALLBACK_MS, changeListener } from '../../db/pg/notify';
 import * as v from '../inputs';
 
 export type LiveEvent =
@@ -51,7 +54,10 @@ export const liveRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       let seq = startSeq(input.lastEventId, lastChangeSeq(ctx.db.sqlite));
       const want = input.runIds?.length ? new Set(input.runIds) : null;
+      // PostgreSQL: woken by NOTIFY from any writer (pg/notify.ts) while the listener is up, else polled
+      const listener = ctx.db.sqlite instanceof PgDatabase ? changeListener(ctx.db.sqlite.url) : null;
       while (!signal?.aborted) {
+        const generation = listener?.generation ?? 0;
         const rows = changesAfter(ctx.db.sqlite, seq, BATCH);
         for (const r of rows) {
           seq = r.seq;
@@ -66,7 +72,10 @@ export const liveRouter = router({
                   : { type: 'status-changed', runId: r.runId, status: r.status ?? 'unknown' };
           yield tracked(String(r.seq), ev);
         }
-        if (rows.length < BATCH) await sleep(POLL_MS, signal);
+        if (rows.length < BATCH) {
+          if (listener?.listening) await listener.wait(generation, FALLBACK_MS, signal);
+          else await sleep(POLL_MS, signal);
+        }
       }
     }),
 });
