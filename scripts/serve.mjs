@@ -3,7 +3,9 @@
 // Every request passes the guard first (server/http/guard.ts): Host check, access token, security
 // headers. Access settings come from the parent: LRSCOPE_TOKEN (empty: open), LRSCOPE_ALLOW_HOSTS
 // (comma-separated), LRSCOPE_READ_ONLY (read by the tRPC context).
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import next from 'next';
 import { tsImport } from 'tsx/esm/api';
 
@@ -14,6 +16,11 @@ const hostname = process.env.LRSCOPE_HOST ?? '127.0.0.1';
 const port = Number(process.env.LRSCOPE_PORT ?? 3000);
 const token = process.env.LRSCOPE_TOKEN || null;
 const allowHosts = (process.env.LRSCOPE_ALLOW_HOSTS ?? '').split(',').filter(Boolean);
+// HTTPS when the parent names a certificate and key (lrscope serve --tls-cert/--tls-key): agents on other
+// machines push over it with the token, which then never crosses the network in clear text
+const tls = process.env.LRSCOPE_TLS_CERT && process.env.LRSCOPE_TLS_KEY
+  ? { cert: fs.readFileSync(process.env.LRSCOPE_TLS_CERT), key: fs.readFileSync(process.env.LRSCOPE_TLS_KEY) }
+  : null;
 
 process.on('disconnect', () => process.exit(0));
 
@@ -21,14 +28,15 @@ const app = next({ dev: false, dir: root, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 let guard = null; // made once the port is known (--port 0 picks one)
-const server = http.createServer((req, res) => {
+const onRequest = (req, res) => {
   if (!guard) {
     res.statusCode = 503;
     res.end();
     return;
   }
   if (!guard(req, res)) void handle(req, res);
-});
+};
+const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
 server.on('error', (err) => {
   process.send?.({ type: 'error', code: err.code, message: err.message });
   process.exit(1);
@@ -36,7 +44,7 @@ server.on('error', (err) => {
 server.listen(port, hostname, () => {
   guard = createGuard({ token, host: hostname, port: server.address().port, allowHosts });
   process.send?.({ type: 'ready', port: server.address().port });
-  void warm(server.address().port);
+  if (!tls) void warm(server.address().port); // (a self-signed certificate would refuse the warming fetch)
 });
 
 /**

@@ -66,6 +66,8 @@ export interface DashboardOptions {
   allowHosts?: string[];
   /** refuse every tRPC mutation */
   readOnly?: boolean;
+  /** serve HTTPS with this certificate and key (PEM files) */
+  tls?: { cert: string; key: string } | null;
 }
 
 export function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
@@ -83,6 +85,8 @@ export function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
       LRSCOPE_TOKEN: opts.token ?? '',
       LRSCOPE_ALLOW_HOSTS: (opts.allowHosts ?? []).join(','),
       LRSCOPE_READ_ONLY: opts.readOnly ? '1' : '',
+      LRSCOPE_TLS_CERT: opts.tls?.cert ?? '',
+      LRSCOPE_TLS_KEY: opts.tls?.key ?? '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -96,7 +100,7 @@ export function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   return new Promise((resolve, reject) => {
     child.on('message', (m: { type: string; port?: number; code?: string; message?: string }) => {
       if (m.type === 'ready') {
-        resolve({ child, url: `http://${displayHost(opts.host)}:${m.port}`, stop });
+        resolve({ child, url: `${opts.tls ? 'https' : 'http'}://${displayHost(opts.host)}:${m.port}`, stop });
       } else if (m.type === 'error') {
         reject(new Error(m.code === 'EADDRINUSE' ? `port ${opts.port} is in use on ${opts.host}: stop the other process or pass --port N` : `dashboard failed: ${m.message}`));
       }

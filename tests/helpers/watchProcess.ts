@@ -42,7 +42,7 @@ export async function startWatch(args: string[], opts: { timeoutMs?: number; env
   const printed = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`watch did not start in time:\n${out}`)), opts.timeoutMs ?? 60_000);
     const check = () => {
-      const m = /Dashboard: (http:\/\/\S+)/.exec(out);
+      const m = /Dashboard: (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(t);
         resolve(m[1]);

@@ -2,6 +2,8 @@
 // team's PostgreSQL database that watchers, `lrscope ingest` and agents on other machines write into).
 // The same supervised Next.js process as `lrscope watch` (../dashboard.ts); live updates follow the
 // change log, which every writer appends to, so an open page sees what any process wrote.
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import { openForWrite, type CliIO } from '../context';
 import { resolveDbPath } from '../../paths';
@@ -9,7 +11,7 @@ import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dash
 import { AccessConfigError, chooseToken, type TokenChoice } from '../../http/access';
 import { redactUrl } from '../../db/pg/open';
 
-export const help = `Usage: lrscope serve [--db FILE|URL] [--port 3000] [--host 127.0.0.1] [--token T] [--read-only]
+export const help = `Usage: lrscope serve [--db FILE|URL] [--port 3000] [--host 127.0.0.1] [--token T] [--tls-cert FILE --tls-key FILE] [--read-only]
 
 Serves the dashboard and its API on a database without watching any folder: the team set-up's one
 dashboard on a PostgreSQL database (--db postgres://user@host:port/db) that 'lrscope watch
@@ -22,6 +24,9 @@ writer (the change log is polled). Ctrl-C stops it.
   --token T         require this access token (16+ characters from A-Z a-z 0-9 . _ ~ -); default:
                     $LRSCOPE_TOKEN, else off loopback a random one, printed in the dashboard address
   --allow-host NAME also answer to this Host name (a DNS name, a reverse proxy; repeatable)
+  --tls-cert FILE   serve HTTPS with this certificate (PEM; with --tls-key): agents and browsers on other
+  --tls-key FILE    machines then send the token encrypted (an agent trusts a private CA through
+                    NODE_EXTRA_CA_CERTS=ca.pem)
   --read-only       the dashboard refuses every change (notes, tags, archive, delete)`;
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -31,6 +36,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     host: { type: 'string' },
     token: { type: 'string' },
     'allow-host': { type: 'multi' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     'read-only': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -51,6 +58,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const allowHosts = (flags['allow-host'] as string[] | undefined) ?? [];
   const readOnly = flags['read-only'] === true;
+  const cert = flags['tls-cert'] as string | undefined;
+  const key = flags['tls-key'] as string | undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together (a PEM certificate and its private key)');
+  for (const f of [cert, key]) if (f !== undefined && !fs.existsSync(f)) throw new UsageError(`no such file: ${f}`);
+  const tls = cert && key ? { cert: path.resolve(cert), key: path.resolve(key) } : null;
   if (!(await portIsFree(port, host))) throw new UsageError(`port ${port} is in use on ${host}: stop the other process or pass --port N`);
 
   // opened here first: migrations applied, and an unreachable database is one clear line before the build
@@ -70,7 +82,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   process.on('SIGTERM', () => void stop(0));
   try {
     ensureBuild(io.out);
-    dashboard = await startDashboard({ port, host, db: dbPath, token: access.token, allowHosts, readOnly });
+    dashboard = await startDashboard({ port, host, db: dbPath, token: access.token, allowHosts, readOnly, tls });
     dashboard.child.once('exit', (code) => {
       if (!stopping) {
         io.err(`lrscope serve: the dashboard process exited (code ${code}); stopping.\n`);
