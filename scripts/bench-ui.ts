@@ -341,8 +341,9 @@ const IDLE = `(() => {
       const series = st.fetches.filter((f) => f.url.includes('metrics.series'));
       const r = (x) => Math.round(x);
       return 'response ' + r(nav ? nav.responseEnd : 0) + ', DOMContentLoaded ' + r(nav ? nav.domContentLoadedEventEnd : 0) +
-        ', series requests ' + series.length + ' from ' + r(Math.min(...series.map((f) => f.start))) + ', first answered ' + r(Math.min(...series.map((f) => f.end))) +
-        ', last answered ' + r(Math.max(...series.map((f) => f.end))) + ', long tasks ' + long.map(([t, d]) => r(t) + '+' + r(d)).join(' ');
+        ', series requests ' + series.length + ' from ' + r(series.reduce((m, f) => Math.min(m, f.start), Infinity)) +
+        ', first answered ' + r(series.reduce((m, f) => Math.min(m, f.end), Infinity)) +
+        ', last answered ' + r(series.reduce((m, f) => Math.max(m, f.end), -Infinity)) + ', long tasks ' + long.map(([t, d]) => r(t) + '+' + r(d)).join(' ');
     })(),
   };
 })()`;

@@ -14,6 +14,7 @@ import { buildLamaRun, lamaSpec, type BuiltRun } from '../helpers/lamaTree';
 import { encodeScalarEvent, eventRecord } from '../../server/ingest/tfeventsWriter';
 import { nvidiaSmiRow } from '../../server/demo/lamaFormat';
 import { rng } from '../../server/lib/rng';
+import { maxOf } from '../../server/lib/reduce';
 
 const TRIALS = Math.max(20, Number(process.env.LRSCOPE_SOAK_TRIALS ?? 0) * 5);
 
@@ -104,7 +105,7 @@ describe('kill -9 during heavy ingest', () => {
     const runs = Array.from({ length: 4 }, (_, i) =>
       buildLamaRun(project, lamaSpec({ user: `k${i}`, startedAt: new Date(2026, 10, 20, 9, 30, i).getTime(), maxEpochs: 10, logEveryNSteps: 1 })),
     );
-    const steps = runs.map((b) => ({ step: Math.max(...b.written.get('train_gen_l1')!.map(([s]) => s)) + 1 }));
+    const steps = runs.map((b) => ({ step: maxOf(b.written.get('train_gen_l1')!.map(([s]) => s)) + 1 }));
     const key = (b: BuiltRun, tag: string) => `${b.name}\u0000${tag}`;
     let killedMidRead = 0;
 
