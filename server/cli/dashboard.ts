@@ -5,7 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { packageRoot } from '../paths';
-import { displayHost } from '../http/access';
+import { AccessConfigError, chooseToken, displayHost, type TokenChoice } from '../http/access';
+import { UsageError, type FlagSpec, type Parsed } from './args';
 
 const SOURCES = ['app', 'server', 'next.config.mjs', 'package.json'];
 
@@ -107,4 +108,44 @@ export function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
     });
     child.once('exit', (code) => reject(new Error(`dashboard process exited (code ${code})`)));
   });
+}
+
+/** The flags `watch` and `serve` share for their dashboard. */
+export const DASHBOARD_FLAGS: FlagSpec = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  'allow-host': { type: 'multi' },
+  'read-only': { type: 'boolean' },
+};
+
+export interface DashboardSettings {
+  port: number;
+  host: string;
+  access: TokenChoice;
+  allowHosts: string[];
+  readOnly: boolean;
+}
+
+/** DASHBOARD_FLAGS read and checked: a bad port or token is a UsageError (one line, exit 2). */
+export function dashboardSettings(flags: Parsed['flags']): DashboardSettings {
+  const port = flags.port === undefined ? 3000 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
+  const host = (flags.host as string | undefined) ?? '127.0.0.1';
+  let access: TokenChoice;
+  try {
+    access = chooseToken({ host, flag: flags.token as string | undefined, env: process.env.LRSCOPE_TOKEN });
+  } catch (e) {
+    if (e instanceof AccessConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  return { port, host, access, allowHosts: (flags['allow-host'] as string[] | undefined) ?? [], readOnly: flags['read-only'] === true };
+}
+
+/** The lines that tell the user where the dashboard is and how it is guarded. */
+export function announceDashboard(out: (s: string) => void, d: DashboardSettings, url: string): void {
+  if (d.access.generated) out(`Bound to ${d.host}: every request needs the access token generated below (or pass --token / $LRSCOPE_TOKEN).\n`);
+  if (d.readOnly) out('Read-only: the dashboard refuses every change.\n');
+  // the token rides in the address once; the dashboard then sets a cookie and drops it from the URL
+  out(`Dashboard: ${url}${d.access.token ? `/?token=${d.access.token}` : ''}   (Ctrl-C to stop)\n`);
 }

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import { openForWrite, type CliIO } from '../context';
 import { resolveDbPath } from '../../paths';
-import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
-import { AccessConfigError, chooseToken, type TokenChoice } from '../../http/access';
+import { announceDashboard, DASHBOARD_FLAGS, dashboardSettings, ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
 import { redactUrl } from '../../db/pg/open';
 
 export const help = `Usage: lrscope serve [--db FILE|URL] [--port 3000] [--host 127.0.0.1] [--token T] [--tls-cert FILE --tls-key FILE] [--read-only]
@@ -32,13 +31,9 @@ writer (the change log is polled). Ctrl-C stops it.
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { flags, positionals } = parseArgs(argv, {
     db: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    'allow-host': { type: 'multi' },
+    ...DASHBOARD_FLAGS,
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
-    'read-only': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
@@ -46,18 +41,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`serve takes no paths (got '${positionals[0]}'): it watches nothing; use 'lrscope watch' to follow folders`);
-  const port = flags.port === undefined ? 3000 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
-  const host = (flags.host as string | undefined) ?? '127.0.0.1';
-  let access: TokenChoice;
-  try {
-    access = chooseToken({ host, flag: flags.token as string | undefined, env: process.env.LRSCOPE_TOKEN });
-  } catch (e) {
-    if (e instanceof AccessConfigError) throw new UsageError(e.message);
-    throw e;
-  }
-  const allowHosts = (flags['allow-host'] as string[] | undefined) ?? [];
-  const readOnly = flags['read-only'] === true;
+  const dash = dashboardSettings(flags);
+  const { port, host, access, allowHosts, readOnly } = dash;
   const cert = flags['tls-cert'] as string | undefined;
   const key = flags['tls-key'] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together (a PEM certificate and its private key)');
@@ -90,9 +75,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       }
     });
     io.out(`Database: ${redactUrl(dbPath)}\n`);
-    if (access.generated) io.out(`Bound to ${host}: every request needs the access token generated below (or pass --token / $LRSCOPE_TOKEN).\n`);
-    if (readOnly) io.out('Read-only: the dashboard refuses every change.\n');
-    io.out(`Dashboard: ${dashboard.url}${access.token ? `/?token=${access.token}` : ''}   (Ctrl-C to stop)\n`);
+    announceDashboard(io.out, dash, dashboard.url);
   } catch (err) {
     io.err(`lrscope serve: ${(err as Error).message}\n`);
     await stop(err instanceof UsageError ? 2 : 1);

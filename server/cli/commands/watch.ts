@@ -5,8 +5,7 @@ import { openForWrite, type CliIO } from '../context';
 import { Store } from '../../db/store';
 import { resolveDbPath } from '../../paths';
 import { RunWatcher } from '../../watch/watcher';
-import { ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
-import { AccessConfigError, chooseToken, type TokenChoice } from '../../http/access';
+import { announceDashboard, DASHBOARD_FLAGS, dashboardSettings, ensureBuild, portIsFree, startDashboard, type Dashboard } from '../dashboard';
 
 export const help = `Usage: lrscope watch <path>... [--db FILE] [--port 3000] [--host 127.0.0.1] [--token T] [--read-only] [--poll [MS]]
 
@@ -30,11 +29,7 @@ the watcher, plus the Next.js dashboard it supervises. Ctrl-C stops both.
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { flags, positionals } = parseArgs(argv, {
     db: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    'allow-host': { type: 'multi' },
-    'read-only': { type: 'boolean' },
+    ...DASHBOARD_FLAGS,
     poll: { type: 'optional-number' },
     'demo-when-empty': { type: 'boolean' },
     'no-dashboard': { type: 'boolean' },
@@ -45,18 +40,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (!positionals.length) throw new UsageError('watch needs at least one path');
-  const port = flags.port === undefined ? 3000 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got '${flags.port}')`);
-  const host = (flags.host as string | undefined) ?? '127.0.0.1';
-  let access: TokenChoice;
-  try {
-    access = chooseToken({ host, flag: flags.token as string | undefined, env: process.env.LRSCOPE_TOKEN });
-  } catch (e) {
-    if (e instanceof AccessConfigError) throw new UsageError(e.message);
-    throw e;
-  }
-  const allowHosts = (flags['allow-host'] as string[] | undefined) ?? [];
-  const readOnly = flags['read-only'] === true;
+  const dash = dashboardSettings(flags);
+  const { port, host, access, allowHosts, readOnly } = dash;
   const pollMs = flags.poll === undefined ? null : flags.poll === true ? 1000 : (flags.poll as number);
   const demoWhenEmpty = flags['demo-when-empty'] === true;
   for (const p of positionals) {
@@ -116,10 +101,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.out(`No runs in ${positionals[0]} yet: started a simulated LaMa job writing to ${dir} (lrscope demo) so there is something live to look at.\n`);
     }
     if (dashboard) {
-      if (access.generated) io.out(`Bound to ${host}: every request needs the access token generated below (or pass --token / $LRSCOPE_TOKEN).\n`);
-      if (readOnly) io.out('Read-only: the dashboard refuses every change.\n');
-      // the token rides in the address once; the dashboard then sets a cookie and drops it from the URL
-      io.out(`Dashboard: ${dashboard.url}${access.token ? `/?token=${access.token}` : ''}   (Ctrl-C to stop)\n`);
+      announceDashboard(io.out, dash, dashboard.url);
     }
   } catch (err) {
     io.err(`lrscope watch: ${(err as Error).message}\n`);
