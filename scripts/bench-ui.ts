@@ -37,6 +37,7 @@ import { configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, type 
 import { rng } from '../server/demo/scenarios';
 import { groupTags } from '../app/_components/tagGroups';
 import { writeManyTagRun } from './bench/manyTagRun';
+import { SATURATED } from './bench/pageTiming';
 import { freePort, startWatch, trpcClient } from '../tests/helpers/watchProcess';
 import { launchBrowser, collectProblems, allChartStats, MIN_DATA_PIXELS } from '../tests/helpers/browser';
 import { maxOf, minOf } from '../server/lib/reduce';
@@ -127,12 +128,7 @@ const PROBE = `(() => {
   try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) st.long.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
   } catch (e) {}
-  const saturated = (s) => {
-    let r, g, b;
-    if (s.length === 7 && s[0] === '#') { const n = parseInt(s.slice(1), 16); r = n >> 16; g = (n >> 8) & 255; b = n & 255; }
-    else { const m = /rgba?\\(\\s*(\\d+)[,\\s]+(\\d+)[,\\s]+(\\d+)/.exec(s); if (!m) return false; r = +m[1]; g = +m[2]; b = +m[3]; }
-    return Math.max(r, g, b) - Math.min(r, g, b) > 60;
-  };
+  ${SATURATED}
   const stroke = CanvasRenderingContext2D.prototype.stroke;
   CanvasRenderingContext2D.prototype.stroke = function () {
     const out = stroke.apply(this, arguments);

@@ -6,15 +6,21 @@
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../../tests/helpers/browser';
 
-const PROBE = `(() => {
-  const st = { first: 0, all: 0, canvases: new Set() };
-  window.__chart = st;
-  const saturated = (s) => {
+/**
+ * In-page source of `saturated(style)`: a stroke colour of a data line (grid, ticks and axes are grey). Shared
+ * by the probes here and in bench:ui.
+ */
+export const SATURATED = `const saturated = (s) => {
     let r, g, b;
     if (s.length === 7 && s[0] === '#') { const n = parseInt(s.slice(1), 16); r = n >> 16; g = (n >> 8) & 255; b = n & 255; }
     else { const m = /rgba?\\(\\s*(\\d+)[,\\s]+(\\d+)[,\\s]+(\\d+)/.exec(s); if (!m) return false; r = +m[1]; g = +m[2]; b = +m[3]; }
     return Math.max(r, g, b) - Math.min(r, g, b) > 60;
-  };
+  };`;
+
+const PROBE = `(() => {
+  const st = { first: 0, all: 0, canvases: new Set() };
+  window.__chart = st;
+  ${SATURATED}
   const stroke = CanvasRenderingContext2D.prototype.stroke;
   CanvasRenderingContext2D.prototype.stroke = function () {
     const out = stroke.apply(this, arguments);
