@@ -18,10 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { maskedCrc32c } from '../server/ingest/crc32c';
 import { eventFileName } from '../server/ingest/tfeventsWriter';
 import { rng } from '../server/lib/rng';
-import {
-  configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, startupRecords, evaluationRecords, trainDataloaderRecord,
-  logRecord, validationTable, nvidiaSmiRow, QUERY_HEADER, BUCKETS, type LamaRunSpec,
-} from '../server/demo/lamaFormat';
+import { writeRunConfigs } from '../server/demo/runConfigs';
+import { configYaml, runFolderName, startupRecords, evaluationRecords, trainDataloaderRecord, logRecord, validationTable, nvidiaSmiRow, QUERY_HEADER, BUCKETS, type LamaRunSpec } from '../server/demo/lamaFormat';
 
 export interface LabOptions {
   /** folder to write the lab into (created; must be empty or missing) */
@@ -307,11 +305,7 @@ function writeRun(out: string, i: number, points: number, rand: () => number, is
   // configs last: max_epochs is what the run completed (so it reads as finished)
   spec.maxEpochs = Math.max(1, lastValidated + 1);
   const overrides = ['location=places_standard', `data.batch_size=${spec.batchSize}`, `trainer.kwargs.limit_train_batches=${limitTrainBatches}`];
-  fs.writeFileSync(path.join(runDir, 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'hydra.yaml'), hydraYaml(spec, overrides));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'overrides.yaml'), overridesYaml(overrides));
-  fs.writeFileSync(path.join(tbDir, 'hparams.yaml'), hparamsYaml(spec));
+  writeRunConfigs(runDir, tbDir, spec, overrides);
   fs.writeFileSync(path.join(runDir, 'train.log'), log);
   fs.writeFileSync(path.join(runDir, 'gpu_util.txt'), gpu);
   return { name, runDir, tbDir, eventFile, points: written, steps, resumedAt, spec };

@@ -10,8 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../../server/ingest/tfeventsWriter';
-import { configYaml, hydraYaml, overridesYaml, hparamsYaml, runFolderName, BUCKETS, type LamaRunSpec } from '../../server/demo/lamaFormat';
+import { runFolderName, BUCKETS, type LamaRunSpec } from '../../server/demo/lamaFormat';
 import { rng } from '../../server/demo/scenarios';
+import { writeRunConfigs } from '../../server/demo/runConfigs';
 
 export const ONE_IMAGE_BUCKET = BUCKETS[BUCKETS.length - 1];
 
@@ -63,14 +64,8 @@ export function writeManyTagRun(
   const name = runFolderName(spec);
   const runDir = path.join(project, 'experiments', name);
   const tbDir = path.join(project, 'tb_logs', name, 'version_0');
-  fs.mkdirSync(path.join(runDir, '.hydra'), { recursive: true });
-  fs.mkdirSync(tbDir, { recursive: true });
   const overrides = [`data.batch_size=${spec.batchSize}`];
-  fs.writeFileSync(path.join(runDir, 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'hydra.yaml'), hydraYaml(spec, overrides));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'overrides.yaml'), overridesYaml(overrides));
-  fs.writeFileSync(path.join(tbDir, 'hparams.yaml'), hparamsYaml(spec));
+  writeRunConfigs(runDir, tbDir, spec, overrides);
   const t0 = spec.startedAt / 1000;
   const fd = fs.openSync(path.join(tbDir, eventFileName(t0, 'many-node', 4343)), 'w');
   const rand = rng(o.seed ?? 77);

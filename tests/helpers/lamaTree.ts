@@ -1,11 +1,9 @@
 // Builds a LaMa-shaped project on disk: experiments/<run>/… and tb_logs/<run>/version_0/….
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  configYaml, hydraYaml, overridesYaml, hparamsYaml, logRecord, runFolderName, validationTable, nvidiaSmiRow, QUERY_HEADER,
-  type LamaRunSpec,
-} from '../../server/demo/lamaFormat';
+import { configYaml, logRecord, runFolderName, validationTable, nvidiaSmiRow, QUERY_HEADER, type LamaRunSpec } from '../../server/demo/lamaFormat';
 import { encodeFileVersionEvent, encodeScalarEvent, eventRecord, eventFileName } from '../../server/ingest/tfeventsWriter';
+import { writeRunConfigs } from '../../server/demo/runConfigs';
 
 export interface BuiltRun {
   name: string;
@@ -40,14 +38,8 @@ export function buildLamaRun(project: string, spec: LamaRunSpec, opts: { epochs?
   const name = runFolderName(spec);
   const runDir = path.join(project, 'experiments', name);
   const tbDir = path.join(project, 'tb_logs', name, 'version_0');
-  fs.mkdirSync(path.join(runDir, '.hydra'), { recursive: true });
-  fs.mkdirSync(tbDir, { recursive: true });
   const overrides = ['location=my_dataset', `data.batch_size=${spec.batchSize}`];
-  fs.writeFileSync(path.join(runDir, 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'config.yaml'), configYaml(spec));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'hydra.yaml'), hydraYaml(spec, overrides));
-  fs.writeFileSync(path.join(runDir, '.hydra', 'overrides.yaml'), overridesYaml(overrides));
-  fs.writeFileSync(path.join(tbDir, 'hparams.yaml'), hparamsYaml(spec));
+  writeRunConfigs(runDir, tbDir, spec, overrides);
 
   const epochs = opts.epochs ?? spec.maxEpochs;
   const t0 = spec.startedAt / 1000;
