@@ -17,6 +17,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `lrscope <args>` as a child process: its exit code and output when done; kill() stops it with SIGINT. */
+export function spawnCli(args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), kill: () => child.kill('SIGINT') };
+}
+
 export interface WatchProc {
   child: ChildProcess;
   /** the dashboard's origin (http://host:port), without the token */

@@ -5,21 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { storedPoints as stored, writtenTotal as total } from '../helpers/storedPoints';
+import { spawnCli as run } from '../helpers/watchProcess';
 import Database from 'better-sqlite3';
 
 const TRIALS = Number(process.env.LRSCOPE_SOAK_TRIALS ?? 3);
-
-function run(args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), kill: () => child.kill('SIGINT') };
-}
 
 
 describe('several writers on one database', () => {

@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgCluster, type PgCluster } from '../helpers/pgCluster';
 import { buildLamaRun, lamaSpec } from '../helpers/lamaTree';
 import { storedPoints as stored, writtenTotal as total } from '../helpers/storedPoints';
+import { spawnCli as run } from '../helpers/watchProcess';
 
 const TRIALS = Number(process.env.LRSCOPE_SOAK_TRIALS ?? 1);
 
@@ -18,14 +18,6 @@ beforeAll(async () => {
   pg = await startPgCluster();
 });
 afterAll(() => pg?.stop());
-
-function run(args: string[]): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
-  const child = spawn(process.execPath, [path.resolve('scripts/lrscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), kill: () => child.kill('SIGINT') };
-}
 
 
 describe('several writers on one PostgreSQL database', () => {
