@@ -222,6 +222,18 @@ export class PgConnection {
     this.answers.set(a.id, a);
   }
 
+  /** Takes one answer off the port if there is one, else sleeps until the worker signals (≤ SLICE_MS). */
+  private receiveOrSleep(): void {
+    const seen = Atomics.load(this.ctrl, 0);
+    const msg = receiveMessageOnPort(this.port);
+    if (msg) {
+      this.take(msg.message as Answer);
+      return;
+    }
+    if (Atomics.load(this.ctrl, 1) === 1) throw new PgError('the PostgreSQL worker thread exited', undefined);
+    Atomics.wait(this.ctrl, 0, seen, SLICE_MS);
+  }
+
   /** Blocks until the answer to `id` arrived; throws the first error of a pipelined statement before it. */
   wait(id: number, sql?: string): { rows: unknown[]; rowCount: number } {
     if (this.batches.size) this.flushBatches();
@@ -237,14 +249,7 @@ export class PgConnection {
         if (!got.ok) throw new PgError(got.error.message, got.error.code, sql);
         return got;
       }
-      const seen = Atomics.load(this.ctrl, 0);
-      const msg = receiveMessageOnPort(this.port);
-      if (msg) {
-        this.take(msg.message as Answer);
-        continue;
-      }
-      if (Atomics.load(this.ctrl, 1) === 1) throw new PgError('the PostgreSQL worker thread exited', undefined);
-      Atomics.wait(this.ctrl, 0, seen, SLICE_MS);
+      this.receiveOrSleep();
     }
   }
 
@@ -252,14 +257,7 @@ export class PgConnection {
   drain(): void {
     if (this.batches.size) this.flushBatches();
     while (this.outstanding > 0) {
-      const seen = Atomics.load(this.ctrl, 0);
-      const msg = receiveMessageOnPort(this.port);
-      if (msg) {
-        this.take(msg.message as Answer);
-        continue;
-      }
-      if (Atomics.load(this.ctrl, 1) === 1) throw new PgError('the PostgreSQL worker thread exited', undefined);
-      Atomics.wait(this.ctrl, 0, seen, SLICE_MS);
+      this.receiveOrSleep();
     }
     this.answers.clear();
     const deferred = this.deferredError;
